@@ -1,0 +1,49 @@
+# make run   - set up, train if needed, start the assistant (prints the URL)
+# make test  - set up and run every check (what .ci/run calls)
+SHELL := /bin/bash
+PY := .venv/bin/python
+RASA := .venv/bin/rasa
+MODEL := models/icp.tar.gz
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
+export TRACKER_DB ?= var/tracker.db
+
+# Everything that changes what the model learns. Retrain when any of it changes,
+# and only then.
+TRAIN_INPUTS := config.yml $(shell find data domain components knowledge -type f \
+	\( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) -not -path '*/__pycache__/*' 2>/dev/null)
+
+.PHONY: help setup run test train validate pytest story-test nlu-check bench generate clean
+
+help:  ## show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup:  ## create .venv (Python 3.10), install requirements and the web widget
+	@scripts/setup.sh
+
+generate: domain/faq_labels.yml  ## regenerate files derived from knowledge/
+
+domain/faq_labels.yml: $(wildcard knowledge/data/faq/*.yml) knowledge/__main__.py
+	$(PY) -m knowledge export-faq-domain $@
+
+$(MODEL): $(TRAIN_INPUTS)
+	$(PY) -m knowledge validate
+	$(RASA) train --data data --domain domain --config config.yml --out models \
+		--fixed-model-name icp --quiet
+
+train: setup generate $(MODEL)  ## train the model if its inputs changed
+
+run: train  ## set up, train if needed, start action server + Rasa + web page
+	@scripts/run.sh
+
+validate: setup generate  ## rasa data validate + knowledge validation
+	$(PY) -m knowledge validate
+	$(RASA) data validate --data data --domain domain --config config.yml --fail-on-warnings
+
+test:  ## set up and run every check: pytest, data validation, training, rasa test
+	@scripts/test.sh
+
+bench: train  ## print speed and NLU quality figures (bench/)
+	$(PY) bench/parse_latency.py --model $(MODEL)
+
+clean:  ## remove trained models, results and local conversation data
+	rm -rf models results var .pytest_cache

@@ -1,0 +1,72 @@
+"""FAQ answers: the knowledge entry the NLU picked, in the user's language, with its source."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import KnowledgeAction, entity_values, user_language
+from knowledge import FaqEntry, Knowledge
+
+RETRIEVAL_INTENT = "faq"
+
+
+def faq_payload(entry_id: Text) -> Text:
+    """Button payload that asks for one FAQ entry without going through the NLU."""
+    return "/faq" + json.dumps({"faq_id": entry_id}, separators=(",", ":"))
+
+
+def source_titles(knowledge: Knowledge, entry: FaqEntry, lang: Text) -> Text:
+    titles = []
+    for stem in entry.sources:
+        source = knowledge.source(stem)
+        titles.append(f"{source.title.get(lang)} [{stem}]" if source else stem)
+    return "; ".join(titles)
+
+
+def selected_entry(knowledge: Knowledge, tracker: Tracker) -> Optional[FaqEntry]:
+    """The entry asked for: a button's faq_id, else the ResponseSelector's choice."""
+    for entry_id in entity_values(tracker, "faq_id"):
+        entry = knowledge.faq_by_id(str(entry_id))
+        if entry:
+            return entry
+    message = tracker.latest_message or {}
+    key = (
+        message.get("response_selector", {})
+        .get(RETRIEVAL_INTENT, {})
+        .get("response", {})
+        .get("intent_response_key")
+    )
+    return knowledge.faq_by_intent(key) if key else None
+
+
+class ActionAnswerFaq(KnowledgeAction):
+    def name(self) -> Text:
+        return "action_answer_faq"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        lang = user_language(tracker)
+        entry = selected_entry(self.knowledge, tracker)
+        if entry is None:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        buttons = [
+            {"title": related.question.get(lang), "payload": faq_payload(related.id)}
+            for related in map(self.knowledge.faq_by_id, entry.related)
+            if related is not None
+        ]
+        dispatcher.utter_message(
+            response="utter_faq_answer",
+            answer=entry.answer.get(lang).strip(),
+            source=source_titles(self.knowledge, entry, lang),
+            buttons=buttons,
+        )
+        return [SlotSet("last_faq_id", entry.id)]

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server (REST + socket.io + web page) and
+# stops both on Ctrl-C. Expects `make setup` and a trained model (make run does both).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RASA_PORT=${RASA_PORT:-5005}
+ACTION_PORT=${ACTION_PORT:-5055}
+MODEL=${MODEL:-models/icp.tar.gz}
+export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
+export TRACKER_DB=${TRACKER_DB:-var/tracker.db}
+mkdir -p var
+
+# Refuse to start on broken knowledge data rather than answer wrongly.
+.venv/bin/python -m knowledge validate
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+wait_for() {  # url, name, pid
+  for _ in $(seq 1 240); do
+    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$3" 2>/dev/null; then echo "error: $2 exited during start-up" >&2; exit 1; fi
+    sleep 0.5
+  done
+  echo "error: $2 did not answer at $1" >&2; exit 1
+}
+
+.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" > var/actions.log 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$ACTION_PORT/health" "action server" "${pids[-1]}"
+
+.venv/bin/rasa run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+  --port "$RASA_PORT" > var/rasa.log 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$RASA_PORT/" "Rasa server" "${pids[-1]}"
+
+cat <<MSG
+
+ICP filing assistant is running (logs in var/). Ctrl-C stops it.
+  Chat page:   http://localhost:$RASA_PORT/web/
+  REST:        curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'
+MSG
+wait -n "${pids[@]}"
+echo "a server stopped; shutting down" >&2

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the test stories against the trained model with a live action server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export ACTION_ENDPOINT_URL="http://127.0.0.1:$port/webhook"
+export TRACKER_DB=":memory:"
+mkdir -p var
+.venv/bin/rasa run actions --actions actions --port "$port" > var/story-test-actions.log 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null && break
+  kill -0 $pid 2>/dev/null || { cat var/story-test-actions.log; exit 1; }
+  sleep 0.5
+done
+.venv/bin/rasa test core --model models/icp.tar.gz --stories tests/stories \
+  --endpoints endpoints.yml --fail-on-prediction-errors --out results/stories

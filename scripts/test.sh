@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every check, in the order that fails fastest. This is what .ci/run calls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
+
+step "setup"
+scripts/setup.sh --browser
+
+step "knowledge + data validation"
+make --no-print-directory validate
+
+step "training (skipped when nothing changed)"
+make --no-print-directory train
+
+step "pytest"
+.venv/bin/python -m pytest
+
+step "conversation tests (rasa test, --fail-on-prediction-errors)"
+scripts/story-test.sh
+
+step "done in $(( $(date +%s) - start ))s"
