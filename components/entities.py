@@ -35,8 +35,11 @@ from components.text import has_han, to_simplified
 TABLE_FILE = "entity_table.json"
 
 # One Han character on its own ("苏", "京", "新") is far too common inside other
-# words to mean a province; it counts only as the prefix of an ICP number.
-_ICP_PREFIX_RE = re.compile(r"([\u4e00-\u9fff])\s*icp\s*[备证]", re.IGNORECASE)
+# words to mean a province; it counts only as the prefix of an ICP number
+# (苏ICP备…, 京ICP证…) or of a bureau's short name (粤管局, 苏通信管理局).
+_ICP_PREFIX_RE = re.compile(
+    r"([\u4e00-\u9fff])\s*(?:icp\s*[备证]|通信管理局|通管局|管局)", re.IGNORECASE
+)
 _DOMAIN_RE = re.compile(
     r"(?<![\w.@-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})(?![\w-])",
     re.IGNORECASE | re.ASCII,

@@ -1,0 +1,95 @@
+"""Fixtures shared by every test package."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "icp.tar.gz"
+RASA = str(Path(sys.executable).parent / "rasa")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited during start-up:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+class RunningBot:
+    """The action server and the Rasa server, started from the trained model."""
+
+    def __init__(self, tmp: Path) -> None:
+        if not MODEL.exists():
+            raise RuntimeError(f"{MODEL} is missing: run `make train` first")
+        self.rasa_port = free_port()
+        self.action_port = free_port()
+        self.url = f"http://127.0.0.1:{self.rasa_port}"
+        env = {
+            **os.environ,
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+            "TRACKER_DB": str(tmp / "tracker.db"),
+        }
+        self._logs = [tmp / "actions.log", tmp / "rasa.log"]
+        self._processes = []
+        actions = subprocess.Popen(
+            [RASA, "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
+            cwd=ROOT, env=env, stdout=self._logs[0].open("w"), stderr=subprocess.STDOUT,
+        )
+        self._processes.append(actions)
+        _wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self._logs[0])
+        rasa = subprocess.Popen(
+            [RASA, "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+             "--credentials", "credentials.yml", "--port", str(self.rasa_port)],
+            cwd=ROOT, env=env, stdout=self._logs[1].open("w"), stderr=subprocess.STDOUT,
+        )
+        self._processes.append(rasa)
+        _wait_until_up(self.url + "/", rasa, self._logs[1])
+
+    def say(self, sender: str, message: str) -> list:
+        response = requests.post(
+            f"{self.url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self) -> None:
+        for process in reversed(self._processes):
+            process.terminate()
+        for process in self._processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="session")
+def running_bot(tmp_path_factory) -> Iterator[RunningBot]:
+    bot = RunningBot(tmp_path_factory.mktemp("bot"))
+    try:
+        yield bot
+    finally:
+        bot.stop()
