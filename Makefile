@@ -37,7 +37,7 @@ run: train  ## set up, train if needed, start action server + Rasa + web page
 
 validate: setup generate  ## rasa data validate + knowledge validation
 	$(PY) -m knowledge validate
-	$(RASA) data validate --data data --domain domain --config config.yml --fail-on-warnings
+	$(RASA) data validate --data data --domain domain --config config.yml
 
 test:  ## set up and run every check: pytest, data validation, training, rasa test
 	@scripts/test.sh

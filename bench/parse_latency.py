@@ -15,7 +15,12 @@ import os
 import resource
 import statistics
 import time
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The model refers to the project's custom components (components.*) by module path.
+sys.path.insert(0, str(ROOT))
 
 MESSAGES = [
     "hello",

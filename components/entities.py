@@ -33,6 +33,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from components.text import has_han, to_simplified
 
 TABLE_FILE = "entity_table.json"
+ENTITY_SECTIONS = ("server_location", "provider")  # the entity lists in lexicon.yml
 
 # One Han character on its own ("苏", "京", "新") is far too common inside other
 # words to mean a province; it counts only as the prefix of an ICP number
@@ -45,7 +46,8 @@ _DOMAIN_RE = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 # A bare suffix such as ".org" or ".com.cn", not part of a domain name.
-_SUFFIX_RE = re.compile(r"(?<![\w.])(\.[a-z]{2,10}(?:\.[a-z]{2})?)(?![\w.])", re.I)
+# Bounded by ASCII only: in "后缀.org域名" the Han characters around it are not part of it.
+_SUFFIX_RE = re.compile(r"(?<![a-z0-9.])(\.[a-z]{2,10}(?:\.[a-z]{2})?)(?![a-z0-9.])", re.I)
 _FILE_EXTENSIONS = {"doc", "docx", "pdf", "xls", "xlsx", "png", "jpg", "jpeg", "zip", "txt", "htm", "html", "php", "aspx", "action", "js", "py"}
 
 Match = Tuple[int, int, str, str]  # start, end, entity, value
@@ -69,7 +71,8 @@ def build_table(knowledge_path: Path, lexicon_path: Path) -> Dict[str, List[List
         for prefix in bureau.icp_prefixes:
             icp_prefixes.append([_normalise(prefix), bureau.id])
     lexicon = yaml.safe_load(lexicon_path.read_text(encoding="utf-8"))
-    for entity, values in lexicon.items():
+    for entity in ENTITY_SECTIONS:
+        values = lexicon[entity]
         for value, terms in values.items():
             rows.extend([_normalise(t), entity, value] for t in terms)
     return {"terms": sorted(rows), "icp_prefixes": sorted(map(list, set(map(tuple, icp_prefixes))))}
@@ -113,11 +116,12 @@ class EntityMatcher:
             if m.group(1).rsplit(".", 1)[-1] in _FILE_EXTENSIONS:
                 continue
             take(m.start(1), m.end(1), "domain", m.group(1))
+        # Full names first: in "辽宁管局" the 宁 before 管局 is part of 辽宁, not Ningxia.
+        for start, end, entity, value in self._scan_terms(norm):
+            take(start, end, entity, value)
         for m in _ICP_PREFIX_RE.finditer(norm):
             if m.group(1) in self._icp:
                 take(m.start(1), m.end(1), "province", self._icp[m.group(1)])
-        for start, end, entity, value in self._scan_terms(norm):
-            take(start, end, entity, value)
         for m in _SUFFIX_RE.finditer(norm):
             if m.group(1)[1:] not in _FILE_EXTENSIONS:
                 take(m.start(1), m.end(1), "domain_suffix", m.group(1))
