@@ -70,7 +70,11 @@ class ActionChangeLanguage(Action):
         domain: Dict[Text, Any],
     ) -> List[EventType]:
         text = (tracker.latest_message or {}).get("text") or ""
-        wanted = requested_language(text)
+        # The web page's toggle sends /change_language{"language":"zh"}: the entity
+        # names the language; typed requests ("请用英文") name it in the text.
+        wanted = next(
+            (v for v in entity_values(tracker, "language") if v in LANGUAGES), None
+        ) or requested_language(text)
         if wanted is None:
             # "switch language" without naming one: the other one.
             current = tracker.get_slot("language_preference") or tracker.get_slot("language")

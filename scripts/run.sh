@@ -9,6 +9,9 @@ ACTION_PORT=${ACTION_PORT:-5055}
 MODEL=${MODEL:-models/icp.tar.gz}
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
 export TRACKER_DB=${TRACKER_DB:-var/tracker.db}
+# The chat page is served by the same server; its origin must be allowed to open
+# the socket. Add your public https:// origin when deployed behind TLS.
+export WEB_ALLOWED_ORIGINS=${WEB_ALLOWED_ORIGINS:-http://localhost:$RASA_PORT,http://127.0.0.1:$RASA_PORT}
 mkdir -p var
 
 # Refuse to start on broken knowledge data rather than answer wrongly.

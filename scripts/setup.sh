@@ -47,9 +47,11 @@ if [ -f web/package-lock.json ]; then
   fi
 fi
 
-if [ "$want_browser" = yes ] && ! command -v chromium >/dev/null 2>&1; then
-  echo "==> installing Debian's Chromium for the browser tests"
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads
+# a browser of its own), and a CJK font so Chinese renders in screenshots.
+if [ "$want_browser" = yes ] && { ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; }; then
+  echo "==> installing Debian's Chromium and fonts-noto-cjk for the browser tests"
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -38,34 +39,54 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
 
 
 class RunningBot:
-    """The action server and the Rasa server, started from the trained model."""
+    """The action server and the Rasa server (all channels of credentials.yml), started
+    from the trained model on free ports, conversations in a temporary SQLite file."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, logs: Path) -> None:
         if not MODEL.exists():
             raise RuntimeError(f"{MODEL} is missing: run `make train` first")
         self.rasa_port = free_port()
         self.action_port = free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
+        self.page_url = f"{self.url}/web/"
+        # Rasa's HTTP API, for tests that inspect or inject tracker events.
+        self.api_token = secrets.token_hex(16)
         env = {
             **os.environ,
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
             "TRACKER_DB": str(tmp / "tracker.db"),
+            # the page is opened at this URL; only its origin may open a socket
+            "WEB_ALLOWED_ORIGINS": self.url,
         }
-        self._logs = [tmp / "actions.log", tmp / "rasa.log"]
+        logs.mkdir(parents=True, exist_ok=True)
+        self._logs = [logs / "actions.log", logs / "rasa.log"]
         self._processes = []
         actions = subprocess.Popen(
             [RASA, "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
             cwd=ROOT, env=env, stdout=self._logs[0].open("w"), stderr=subprocess.STDOUT,
         )
         self._processes.append(actions)
-        _wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self._logs[0])
-        rasa = subprocess.Popen(
-            [RASA, "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-             "--credentials", "credentials.yml", "--port", str(self.rasa_port)],
-            cwd=ROOT, env=env, stdout=self._logs[1].open("w"), stderr=subprocess.STDOUT,
+        try:
+            _wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self._logs[0])
+            rasa = subprocess.Popen(
+                [RASA, "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                 "--credentials", "credentials.yml", "--interface", "127.0.0.1",
+                 "--port", str(self.rasa_port), "--enable-api", "--auth-token", self.api_token],
+                cwd=ROOT, env=env, stdout=self._logs[1].open("w"), stderr=subprocess.STDOUT,
+            )
+            self._processes.append(rasa)
+            _wait_until_up(f"{self.url}/webhooks/webpage/", rasa, self._logs[1])
+        except BaseException:
+            self.stop()
+            raise
+
+    def tracker(self, sender: str) -> dict:
+        response = requests.get(
+            f"{self.url}/conversations/{sender}/tracker",
+            params={"token": self.api_token}, timeout=30,
         )
-        self._processes.append(rasa)
-        _wait_until_up(self.url + "/", rasa, self._logs[1])
+        response.raise_for_status()
+        return response.json()
 
     def say(self, sender: str, message: str) -> list:
         response = requests.post(
@@ -81,14 +102,15 @@ class RunningBot:
             process.terminate()
         for process in self._processes:
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
 def running_bot(tmp_path_factory) -> Iterator[RunningBot]:
-    bot = RunningBot(tmp_path_factory.mktemp("bot"))
+    bot = RunningBot(tmp_path_factory.mktemp("bot"), ROOT / "tests" / "e2e" / "artifacts")
     try:
         yield bot
     finally:

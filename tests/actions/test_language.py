@@ -58,6 +58,22 @@ async def test_change_language(text, slots, wanted):
     assert dispatcher.messages == []  # the rule utters the confirmation afterwards
 
 
+@pytest.mark.parametrize("page_language", ["zh", "en"])
+async def test_page_toggle_names_the_language(page_language):
+    # The detect action has already set `language` to the page language, so
+    # "switch to the other one" would be wrong here: the entity decides.
+    tracker = make_tracker(
+        slots={"language": page_language},
+        text=f'/change_language{{"language":"{page_language}"}}',
+        entities=[entity("language", page_language)],
+    )
+    events = await ActionChangeLanguage().run(CollectingDispatcher(), tracker, {})
+    assert events == [
+        SlotSet("language", page_language),
+        SlotSet("language_preference", page_language),
+    ]
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [("english please", "en"), ("说中文", "zh"), ("hello", None), ("說國語普通話", "zh")],

@@ -1,0 +1,215 @@
+"""channels.socketio.OriginCheckedSocketIOInput: origin check and session persistence.
+
+The python-socketio client is used with the polling transport only: python-engineio 4.15's
+asyncio WebSocket client needs a newer aiohttp than the 3.9 that Rasa 3.6 pins. The WebSocket
+upgrade itself is checked with aiohttp's ws_connect (and in the browser by tests/e2e).
+"""
+
+import asyncio
+import contextlib
+import uuid
+
+import aiohttp
+import pytest
+import socketio
+
+from channels.socketio import (
+    ALLOWED_ORIGINS_ENV,
+    DEFAULT_ALLOWED_ORIGINS,
+    InvalidOriginConfiguration,
+    OriginCheckedSocketIOInput,
+    allowed_origins_from,
+    normalise_origin,
+)
+
+EVIL = "http://evil.example"
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+def test_default_origins():
+    assert allowed_origins_from(None, environ={}) == list(DEFAULT_ALLOWED_ORIGINS)
+
+
+def test_credentials_list_and_string():
+    assert allowed_origins_from(["https://a.example", "https://b.example/"], environ={}) == [
+        "https://a.example",
+        "https://b.example",
+    ]
+    assert allowed_origins_from("https://a.example, http://b.example:8080", environ={}) == [
+        "https://a.example",
+        "http://b.example:8080",
+    ]
+
+
+def test_env_overrides_credentials():
+    env = {ALLOWED_ORIGINS_ENV: "https://support.example.com,https://support.example.com"}
+    assert allowed_origins_from(["http://localhost:5005"], environ=env) == [
+        "https://support.example.com"
+    ]
+    # an empty variable counts as unset
+    assert allowed_origins_from(["http://x.example"], environ={ALLOWED_ORIGINS_ENV: " "}) == [
+        "http://x.example"
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("HTTP://LocalHost:5005/", "http://localhost:5005"),
+        ("https://example.com:443", "https://example.com"),
+        ("http://example.com:80", "http://example.com"),
+        ("http://[::1]:5005", "http://[::1]:5005"),
+    ],
+)
+def test_normalise_origin(raw, expected):
+    assert normalise_origin(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "bad", [["*"], [], "", "ftp://x.example", "example.com", "http://x.example/path", "http://"]
+)
+def test_unsafe_or_malformed_origins_are_refused(bad):
+    with pytest.raises(InvalidOriginConfiguration):
+        allowed_origins_from(bad, environ={})
+
+
+def test_from_credentials(monkeypatch):
+    monkeypatch.delenv(ALLOWED_ORIGINS_ENV, raising=False)
+    channel = OriginCheckedSocketIOInput.from_credentials(
+        {"session_persistence": True, "cors_allowed_origins": ["http://127.0.0.1:5005"]}
+    )
+    assert channel.name() == "socketio"
+    assert channel.session_persistence is True
+    assert channel.metadata_key == "customData"  # what rasa-webchat sends
+    assert channel.cors_allowed_origins == ["http://127.0.0.1:5005"]
+    monkeypatch.setenv(ALLOWED_ORIGINS_ENV, "https://support.example.com")
+    assert OriginCheckedSocketIOInput.from_credentials({}).cors_allowed_origins == [
+        "https://support.example.com"
+    ]
+
+
+# --- against a running server --------------------------------------------------------------------
+
+
+async def handshake_status(session: aiohttp.ClientSession, base: str, origin=None) -> int:
+    headers = {"Origin": origin} if origin else {}
+    async with session.get(
+        f"{base}/socket.io/", params={"EIO": "4", "transport": "polling"}, headers=headers
+    ) as r:
+        await r.read()
+        return r.status
+
+
+@pytest.mark.asyncio
+async def test_origin_check_polling_and_websocket(serve):
+    async with serve_own_origin(serve) as (base, _app, _agent):
+        async with aiohttp.ClientSession() as session:
+            assert await handshake_status(session, base, origin=base) == 200
+            assert await handshake_status(session, base) == 200  # no Origin: not a browser
+            assert await handshake_status(session, base, origin=EVIL) == 400
+            # the same host under another name is another origin
+            other = base.replace("127.0.0.1", "localhost")
+            assert await handshake_status(session, base, origin=other) == 400
+
+            ws_url = f"{base.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket"
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await session.ws_connect(ws_url, headers={"Origin": EVIL})
+            assert refused.value.status == 400
+            async with session.ws_connect(ws_url, headers={"Origin": base}) as ws:
+                opening = await ws.receive_str(timeout=5)
+                assert opening.startswith("0{")  # engine.io v4 "open" packet
+
+
+@contextlib.asynccontextmanager
+async def serve_own_origin(serve):
+    """``serve`` with a channel that allows exactly the server's own origin (as
+    WEB_ALLOWED_ORIGINS does in a deployment); the port is only known once the server is bound."""
+    channel = OriginCheckedSocketIOInput(
+        session_persistence=True,
+        cors_allowed_origins=["http://placeholder.invalid"],
+        metadata_key="customData",
+    )
+    async with serve([channel]) as (base, app):
+        channel.cors_allowed_origins = [base]
+        channel.sio.eio.cors_allowed_origins = [base]
+        # short polls: a polling client waits up to ping_timeout (20 s by default) to disconnect
+        channel.sio.eio.ping_interval = 1
+        channel.sio.eio.ping_timeout = 2
+        yield base, app, app.ctx.agent
+
+
+@pytest.mark.asyncio
+async def test_socketio_client_from_foreign_origin_cannot_connect(serve):
+    async with serve_own_origin(serve) as (base, _app, _agent):
+        client = socketio.AsyncClient(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(base, headers={"Origin": EVIL}, transports=["polling"])
+        client = socketio.AsyncClient(reconnection=False)
+        await client.connect(base, headers={"Origin": base}, transports=["polling"])
+        assert client.connected
+        await client.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_session_persistence_delivers_bot_messages_to_the_session(serve):
+    async with serve_own_origin(serve) as (base, _app, agent):
+        session_id = uuid.uuid4().hex
+        confirmed = asyncio.get_running_loop().create_future()
+        bot = asyncio.Queue()
+
+        client = socketio.AsyncClient(reconnection=False)
+        client.on("session_confirm", lambda sid: confirmed.set_result(sid))
+        client.on("bot_uttered", lambda data: bot.put_nowait(data))
+        await client.connect(base, headers={"Origin": base}, transports=["polling"])
+        try:
+            await client.emit("session_request", {"session_id": session_id})
+            assert await asyncio.wait_for(confirmed, 5) == session_id
+
+            await client.emit(
+                "user_uttered",
+                {"message": "hello", "session_id": session_id, "customData": {"language": "zh"}},
+            )
+            reply = await asyncio.wait_for(bot.get(), 5)
+            assert reply == {"text": "echo: hello"}
+            message = agent.messages[-1]
+            assert message.sender_id == session_id  # the conversation survives reconnects
+            assert message.metadata == {"language": "zh"}
+            assert message.input_channel == "socketio"
+
+            # a session this connection did not ask for is not written to
+            await client.emit("user_uttered", {"message": "x", "session_id": uuid.uuid4().hex})
+            await asyncio.sleep(0.5)
+            assert len(agent.messages) == 1
+        finally:
+            await client.disconnect()
+
+        # a second connection (page reload) asking for the same session joins the same room
+        again = asyncio.get_running_loop().create_future()
+        client = socketio.AsyncClient(reconnection=False)
+        client.on("session_confirm", lambda sid: again.set_result(sid))
+        client.on("bot_uttered", lambda data: bot.put_nowait(data))
+        await client.connect(base, headers={"Origin": base}, transports=["polling"])
+        try:
+            await client.emit("session_request", {"session_id": session_id})
+            assert await asyncio.wait_for(again, 5) == session_id
+            await client.emit("user_uttered", {"message": "again", "session_id": session_id})
+            assert await asyncio.wait_for(bot.get(), 5) == {"text": "echo: again"}
+        finally:
+            await client.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_bad_session_id_gets_a_fresh_one(serve):
+    async with serve_own_origin(serve) as (base, _app, _agent):
+        confirmed = asyncio.get_running_loop().create_future()
+        client = socketio.AsyncClient(reconnection=False)
+        client.on("session_confirm", lambda sid: confirmed.set_result(sid))
+        await client.connect(base, headers={"Origin": base}, transports=["polling"])
+        try:
+            await client.emit("session_request", {"session_id": "../../etc <x>"})
+            session_id = await asyncio.wait_for(confirmed, 5)
+            assert len(session_id) == 32 and int(session_id, 16) >= 0
+        finally:
+            await client.disconnect()
