@@ -28,7 +28,7 @@ domain/faq_labels.yml: $(wildcard knowledge/data/faq/*.yml) knowledge/__main__.p
 $(MODEL): $(TRAIN_INPUTS)
 	$(PY) -m knowledge validate
 	$(RASA) train --data data --domain domain --config config.yml --out models \
-		--fixed-model-name icp --quiet
+		--fixed-model-name icp
 
 train: setup generate $(MODEL)  ## train the model if its inputs changed
 
