@@ -64,3 +64,27 @@ def make_tracker(
         active_loop={"name": active_loop} if active_loop else {},
         latest_action_name=latest_action,
     )
+
+
+def make_form_tracker(
+    form: str,
+    requested: Optional[str] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    candidates: Optional[Dict[str, Any]] = None,
+    **message: Any,
+) -> Tracker:
+    """The tracker Rasa sends to ``validate_<form>``: the form was just executed, followed by the
+    slot values extracted from the latest message (``candidates``). ``requested`` is the slot the
+    form had asked for; None means the latest message opened the form."""
+    candidates = dict(candidates or {})
+    user = {"event": "user", "text": message.get("text", "")}
+    activation = {"event": "active_loop", "name": form}
+    events = ([activation, user] if requested else [user, activation]) + [{"event": "action", "name": form}]
+    events += [{"event": "slot", "name": name, "value": value} for name, value in candidates.items()]
+    return make_tracker(
+        slots={**(slots or {}), **candidates, "requested_slot": requested},
+        events=events,
+        active_loop=form,
+        latest_action=form,
+        **message,
+    )

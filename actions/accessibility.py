@@ -1,0 +1,22 @@
+"""Why can't the website be accessed? Filing status first, then the server."""
+from __future__ import annotations
+
+from typing import Text
+
+from actions.dialog import DecisionAdviceAction, DecisionFormValidation, Dialog
+
+ACCESSIBILITY = Dialog(topic="accessibility", decision="access", opener="check_accessibility")
+
+
+class ValidateAccessibilityForm(DecisionFormValidation):
+    dialog = ACCESSIBILITY
+
+    def name(self) -> Text:
+        return "validate_accessibility_form"
+
+
+class ActionAccessibilityAdvice(DecisionAdviceAction):
+    dialog = ACCESSIBILITY
+
+    def name(self) -> Text:
+        return "action_accessibility_advice"

@@ -1,0 +1,103 @@
+"""Links to a province's Communications Administration Bureau (deregistration forms)."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.base import KnowledgeAction, user_language
+from actions.dialog import PROVINCE, PROVINCE_CANDIDATES, DialogFormValidation
+from actions.render import bullets, link_lines
+from knowledge import Bureau, Knowledge, bureau_links
+
+
+def inform_payload(**entities: Any) -> Text:
+    """Button payload that answers a question without going through the NLU."""
+    return "/inform" + json.dumps(entities, separators=(",", ":"), ensure_ascii=False)
+
+
+def bureau_reply(bureau: Bureau, lang: Text, knowledge: Knowledge) -> Dict[Text, Any]:
+    """The response name and placeholder values for one bureau's links.
+
+    The first link is the preferred one (bureaus.yml orders them); the others are other versions
+    of it, each with the seeds that give it, so users can fall back when a page has moved.
+    """
+    links = bureau_links(bureau)
+    return {
+        "response": "utter_bureau_links_online" if bureau.dereg_online else "utter_bureau_links",
+        "province": bureau.name.get(lang),
+        "links": link_lines(knowledge, links, lang, with_sources=True),
+        # Special procedures (Sichuan's account, Hunan's Fridays); a link's own note (Ningxia's
+        # "bottom of the page") is printed next to that link.
+        "notes": ("\n\n" + bullets((note.text for note in bureau.notes), lang)) if bureau.notes else "",
+    }
+
+
+class ActionBureauLink(KnowledgeAction):
+    """Answers with the province's links; the province comes from the slot (bureau_form asks)."""
+
+    def name(self) -> Text:
+        return "action_bureau_link"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        province: Optional[Text] = tracker.get_slot(PROVINCE)
+        bureau = self.knowledge.bureau(province) if isinstance(province, str) else None
+        if bureau is None:
+            # Asked in the middle of another dialog, where bureau_form can't run: the user is
+            # told to ask again with the province, and the other dialog goes on.
+            dispatcher.utter_message(response="utter_bureau_which_province")
+            return []
+        dispatcher.utter_message(**bureau_reply(bureau, user_language(tracker), self.knowledge))
+        return []
+
+
+class ValidateBureauForm(DialogFormValidation):
+    """bureau_form asks only for the province; typed places are resolved with find_province."""
+
+    opener = "ask_bureau_link"
+    inputs = (PROVINCE,)
+
+    def name(self) -> Text:
+        return "validate_bureau_form"
+
+
+class ActionAskProvince(KnowledgeAction):
+    """Asks for the province (any form), with "did you mean" buttons after an unknown place.
+
+    Rasa uses action_ask_<slot> before utter_ask_<slot>. A separate "did you mean" message before
+    the question would lose its buttons: the web widget shows only the last message's quick replies.
+    """
+
+    def name(self) -> Text:
+        return "action_ask_province"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        candidates = tracker.get_slot(PROVINCE_CANDIDATES)
+        if candidates is None:
+            dispatcher.utter_message(response="utter_ask_province")
+            return []
+        lang = user_language(tracker)
+        bureaus = [b for b in map(self.knowledge.bureau, candidates) if b is not None]
+        if bureaus:
+            buttons = [
+                {"title": bureau.name.get(lang), "payload": inform_payload(province=bureau.id)}
+                for bureau in bureaus
+            ]
+            dispatcher.utter_message(response="utter_ask_province_candidates", buttons=buttons)
+        else:
+            dispatcher.utter_message(response="utter_ask_province_unknown")
+        return [SlotSet(PROVINCE_CANDIDATES, None)]

@@ -1,0 +1,304 @@
+"""Guided dialogs: Rasa forms whose next question comes from a knowledge decision function.
+
+A dialog asks only what its decision function still needs (``Ask(slot)``) and ends as soon as the
+function returns ``Advice``. Answers arrive three ways: a button (``/inform{"dereg_scope":"entity"}``,
+filled by the slot's ``from_entity`` mapping), the NLU's entity extractor (server_location, province,
+domain_suffix, in any message) or typed words, which :class:`DialogFormValidation` reads here for
+the question just asked.
+"""
+from __future__ import annotations
+
+import abc
+import inspect
+import logging
+from dataclasses import dataclass
+from typing import Any, ClassVar, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, Restarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.answers import (
+    ANSWER_INTENTS,
+    CONTROL_CONFIDENCE,
+    CONTROL_INTENTS,
+    MIN_KEYWORD_SHARE,
+    SPACE_AND_PUNCT,
+    extract_answer,
+    fold,
+    looks_like_question,
+)
+from actions.base import KnowledgeAction, default_knowledge, user_language
+from actions.render import bullets, link_lines, source_titles
+from knowledge import DECISION_INPUTS, DECISIONS, Advice, Ask, Knowledge, Outcome, check_input, find_province
+
+logger = logging.getLogger(__name__)
+
+REQUESTED_SLOT = "requested_slot"
+PROVINCE = "province"
+PROVINCE_CANDIDATES = "province_candidates"
+
+# Every slot a guided dialog fills, except the province: the user's province stays useful for
+# later questions ("and the form for my province?"), the rest describes one case only.
+DIALOG_SLOTS: Tuple[Text, ...] = tuple(
+    sorted({slot for inputs in DECISION_INPUTS.values() for slot in inputs} - {PROVINCE})
+)
+
+
+# --------------------------------------------------------------------------- dialogs
+
+
+def clean_value(slot: Text, value: Any, knowledge: Knowledge) -> Optional[Text]:
+    """``value`` in the form the decision functions take, None when it isn't a valid answer.
+
+    Buttons can be replayed from old messages and payloads typed by hand, so slot values are
+    checked here instead of trusting the categorical slot type.
+    """
+    if slot == PROVINCE:
+        return value if isinstance(value, str) and knowledge.bureau(value) else None
+    try:
+        return check_input(slot, value)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Dialog:
+    """One guided dialog: its topic, decision function and the intent that opens it."""
+
+    topic: Text  # deregistration → deregistration_form, action_deregistration_advice
+    decision: Text  # key of knowledge.decisions.DECISIONS
+    opener: Text
+
+    @property
+    def form(self) -> Text:
+        return f"{self.topic}_form"
+
+    @property
+    def inputs(self) -> Tuple[Text, ...]:
+        return tuple(DECISION_INPUTS[self.decision])
+
+    def values(self, tracker: Tracker, knowledge: Knowledge) -> Dict[Text, Optional[Text]]:
+        return {slot: clean_value(slot, tracker.get_slot(slot), knowledge) for slot in self.inputs}
+
+    def decide(self, tracker: Tracker, knowledge: Knowledge) -> Outcome:
+        function = DECISIONS[self.decision]
+        values = self.values(tracker, knowledge)
+        if "kb" in inspect.signature(function).parameters:
+            return function(kb=knowledge, **values)
+        return function(**values)
+
+    def reset(self) -> List[EventType]:
+        return [SlotSet(slot, None) for slot in self.inputs if slot != PROVINCE]
+
+
+def _latest_intent(tracker: Tracker) -> Optional[Text]:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def active_loop_at_latest_message(tracker: Tracker) -> Optional[Text]:
+    """The form that was running when the user wrote the latest message (None: none was)."""
+    active: Optional[Text] = None
+    at_message: Optional[Text] = None
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "active_loop":
+            active = event.get("name")
+        elif kind == "restart":
+            active = None
+        elif kind == "user":
+            at_message = active
+    return at_message
+
+
+class DialogFormValidation(FormValidationAction, metaclass=abc.ABCMeta):
+    """Reads typed answers to the question the form has just asked.
+
+    Buttons and entities fill slots through their mappings before this runs; here the user's
+    words are matched against answers.yml (and provinces against knowledge/). If the message was
+    meant as an answer but matches nothing, the user is told so and the form asks again, instead
+    of the form being rejected and the message treated as a new question.
+    """
+
+    opener: ClassVar[Text] = ""
+    inputs: ClassVar[Tuple[Text, ...]] = ()
+
+    def __init__(self, knowledge: Optional[Knowledge] = None) -> None:
+        super().__init__()
+        self._knowledge = knowledge
+
+    @property
+    def knowledge(self) -> Knowledge:
+        if self._knowledge is None:
+            self._knowledge = default_knowledge()
+        return self._knowledge
+
+    @abc.abstractmethod
+    def name(self) -> Text:  # pragma: no cover - abstract
+        ...
+
+    async def get_extraction_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        asked = tracker.get_slot(REQUESTED_SLOT)
+        if asked not in self.inputs or tracker.get_slot(asked) is not None:
+            return []  # just opened, or the mappings already filled the answer
+        if active_loop_at_latest_message(tracker) != self.form_name():
+            # Opened by this message, possibly in place of another form whose question
+            # requested_slot still names: the message is the request, not an answer.
+            return []
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        intent = _latest_intent(tracker)
+        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+        if intent in CONTROL_INTENTS and confidence >= CONTROL_CONFIDENCE:
+            return []  # the rules stop, restart or hand over
+        answer_intent = intent in ANSWER_INTENTS or intent == self.opener
+        if asked == PROVINCE:
+            return self._province_answer(text, answer_intent)
+        value = extract_answer(asked, text, intent, answer_intent)
+        if value is not None:
+            return [SlotSet(asked, value)]
+        other_answers = [slot for slot in tracker.slots_to_validate() if slot in self.inputs]
+        if answer_intent and not other_answers:
+            dispatcher.utter_message(response="utter_answer_not_understood")
+            # A SlotSet keeps the form from being rejected: it asks the same question again.
+            return [SlotSet(asked, None)]
+        return []
+
+    def _province_answer(self, text: Text, answer_intent: bool) -> List[EventType]:
+        match = find_province(self.knowledge, text)
+        if match.bureau is not None:
+            share = len(match.matched or "") / max(1, len(SPACE_AND_PUNCT.sub("", fold(text))))
+            if answer_intent or not looks_like_question(text) or share >= MIN_KEYWORD_SHARE:
+                return [SlotSet(PROVINCE, match.bureau.id)]
+            return []
+        if not answer_intent:
+            return []
+        # action_ask_province offers these as "did you mean" buttons (or, if empty, says it
+        # doesn't know the place) when the form asks again.
+        return [SlotSet(PROVINCE_CANDIDATES, [bureau.id for bureau in match.candidates])]
+
+    async def get_validation_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        """Every new value of this dialog's slots, cleaned (not only the one asked for)."""
+        events: List[EventType] = []
+        for slot, value in tracker.slots_to_validate().items():
+            if slot in self.inputs:
+                events.append(SlotSet(slot, clean_value(slot, value, self.knowledge)))
+            elif slot == PROVINCE_CANDIDATES:
+                events.append(SlotSet(slot, value))
+        return events
+
+
+class DecisionFormValidation(DialogFormValidation, metaclass=abc.ABCMeta):
+    """Validation for a dialog driven by a knowledge decision function."""
+
+    dialog: ClassVar[Dialog]
+
+    @property
+    def inputs(self) -> Tuple[Text, ...]:  # type: ignore[override]
+        return self.dialog.inputs
+
+    @property
+    def opener(self) -> Text:  # type: ignore[override]
+        return self.dialog.opener
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        """What the decision function still needs: ``[Ask.slot]``, or ``[]`` once it can advise."""
+        outcome = self.dialog.decide(tracker, self.knowledge)
+        return [outcome.slot] if isinstance(outcome, Ask) else []
+
+
+class DecisionAdviceAction(KnowledgeAction, metaclass=abc.ABCMeta):
+    """Sends a finished dialog's advice and forgets the case (the province and language stay)."""
+
+    dialog: ClassVar[Dialog]
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        outcome = self.dialog.decide(tracker, self.knowledge)
+        if isinstance(outcome, Advice):
+            send_advice(dispatcher, self.knowledge, outcome, user_language(tracker))
+        else:
+            # Only reachable if a story runs this action before the form has finished.
+            logger.warning("%s ran before %s could advise (still needs %s)", self.name(), self.dialog.form, outcome.slot)
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        return self.dialog.reset()
+
+
+def send_advice(dispatcher: CollectingDispatcher, knowledge: Knowledge, advice: Advice, lang: Text) -> None:
+    sources = source_titles(knowledge, advice.sources, lang)
+    if advice.next_steps:
+        dispatcher.utter_message(
+            response="utter_advice",
+            advice=advice.text.get(lang),
+            steps=bullets(advice.next_steps, lang),
+            sources=sources,
+        )
+    else:
+        dispatcher.utter_message(response="utter_advice_brief", advice=advice.text.get(lang), sources=sources)
+    if advice.links:
+        dispatcher.utter_message(response="utter_advice_links", links=link_lines(knowledge, advice.links, lang))
+
+
+# --------------------------------------------------------------------------- leaving a dialog
+
+
+class ActionStopDialog(Action):
+    """"Never mind": acknowledge and forget the case (the rules deactivate the form first)."""
+
+    def name(self) -> Text:
+        return "action_stop_dialog"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_dialog_stopped")
+        return [SlotSet(slot, None) for slot in DIALOG_SLOTS] + [SlotSet(PROVINCE_CANDIDATES, None)]
+
+
+class ActionRestart(Action):
+    """Overrides Rasa's action_restart ("start over" / "重新开始"): forgets everything but the language.
+
+    Rasa's own restart also wipes the language slots, so a user who had asked for English would
+    get the next answer in whatever language the next message happens to be written in.
+    """
+
+    def name(self) -> Text:
+        return "action_restart"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_restart")
+        events: List[EventType] = [Restarted()]
+        for slot in ("language", "language_preference"):
+            value = tracker.get_slot(slot)
+            if value is not None:
+                events.append(SlotSet(slot, value))
+        return events

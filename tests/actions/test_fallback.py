@@ -1,0 +1,107 @@
+"""nlu_fallback: the NLU's best guesses as buttons in the user's language, then a human."""
+import pytest
+
+from actions.fallback import ActionSuggestAlternatives, intent_labels, is_repeated_failure
+from tests.factories import make_message, make_tracker
+
+
+def user_event(intent):
+    return {"event": "user", "text": "…", "parse_data": {"intent": {"name": intent, "confidence": 1.0}}}
+
+
+def unsure(intent_ranking, response_ranking=None):
+    """What the FallbackClassifier leaves: nlu_fallback first, then the classifier's ranking."""
+    return {
+        "text": "blah",
+        "intent": "nlu_fallback",
+        "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45}] + intent_ranking,
+        "response_ranking": response_ranking,
+    }
+
+
+RANKING = [
+    {"name": "faq", "confidence": 0.40},
+    {"name": "request_deregistration", "confidence": 0.30},
+    {"name": "greet", "confidence": 0.12},  # never offered: "did you mean hello?" helps nobody
+    {"name": "ask_bureau_link", "confidence": 0.10},
+]
+RESPONSES = [
+    {"intent_response_key": "faq/dereg_duration", "confidence": 0.7},
+    {"intent_response_key": "faq/password_reset", "confidence": 0.2},
+    {"intent_response_key": "faq/unknown_entry", "confidence": 0.1},
+]
+
+
+@pytest.mark.parametrize(
+    "lang, expected",
+    [
+        (
+            "en",
+            [
+                ("Deregister an ICP filing", "/request_deregistration"),
+                ("How long does deregistration take?", '/faq{"faq_id":"dereg_duration"}'),
+                ("Links to a provincial bureau", "/ask_bureau_link"),
+                ("None of these", "/nlu_fallback"),
+            ],
+        ),
+        (
+            "zh",
+            [
+                ("注销备案", "/request_deregistration"),
+                ("注销要多久？", '/faq{"faq_id":"dereg_duration"}'),
+                ("各省管局链接", "/ask_bureau_link"),
+                ("都不是", "/nlu_fallback"),
+            ],
+        ),
+    ],
+)
+async def test_offers_the_best_guesses(kb, dispatcher, lang, expected):
+    message = unsure(RANKING, RESPONSES)
+    tracker = make_tracker(slots={"language": lang}, events=[user_event("nlu_fallback")], **message)
+    assert await ActionSuggestAlternatives(kb).run(dispatcher, tracker, {}) == []
+    assert dispatcher.messages[0]["response"] == "utter_fallback_guesses"
+    assert [(b["title"], b["payload"]) for b in dispatcher.messages[0]["buttons"]] == expected
+
+
+async def test_weak_guesses_are_left_out(kb, dispatcher):
+    message = unsure([{"name": "ask_capabilities", "confidence": 0.05}, {"name": "request_human", "confidence": 0.02}])
+    tracker = make_tracker(events=[user_event("nlu_fallback")], **message)
+    await ActionSuggestAlternatives(kb).run(dispatcher, tracker, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+async def test_a_payload_without_ranking_asks_to_rephrase(kb, dispatcher):
+    tracker = make_tracker(events=[user_event("nlu_fallback")], text="/nlu_fallback", intent="nlu_fallback")
+    await ActionSuggestAlternatives(kb).run(dispatcher, tracker, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+@pytest.mark.parametrize(
+    "previous, repeated",
+    [
+        (["greet", "nlu_fallback"], True),
+        (["nlu_fallback", "faq"], False),  # a guess was chosen in between
+        (["greet"], False),
+        ([], False),
+    ],
+)
+def test_repeated_failure(previous, repeated):
+    tracker = make_tracker(events=[user_event(intent) for intent in previous] + [user_event("nlu_fallback")])
+    assert is_repeated_failure(tracker) is repeated
+
+
+async def test_second_failure_in_a_row_offers_a_human(kb, dispatcher):
+    tracker = make_tracker(events=[user_event("nlu_fallback"), user_event("nlu_fallback")], **unsure(RANKING, RESPONSES))
+    assert await ActionSuggestAlternatives(kb).run(dispatcher, tracker, {}) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_fallback_offer_human"]
+
+
+def test_labels_are_bilingual_for_known_intents(domain):
+    for intent, label in intent_labels().items():
+        assert intent == "nlu_fallback" or intent in domain["intents"], intent
+        assert label.en and label.zh
+
+
+def test_message_factory_keeps_the_ranking():
+    # guards the factory the tests above rely on
+    assert make_message(**unsure(RANKING))["intent_ranking"][0]["name"] == "nlu_fallback"
