@@ -3,6 +3,7 @@
     .venv/bin/python bench/nlu.py                 # train a fresh model on data/, then evaluate
     .venv/bin/python bench/nlu.py --model models/icp.tar.gz   # evaluate an existing model
     .venv/bin/python bench/nlu.py --model models/icp.tar.gz --check   # exit 1 below targets
+    .venv/bin/python bench/nlu.py --model models/icp.tar.gz --check floor   # below the floor
 
 Prints, for each set (en, zh, zh_mixed, zh_hant): intent accuracy and macro-F1 (FAQ
 questions are scored by their full retrieval intent, e.g. faq/dereg_duration), entity
@@ -29,12 +30,22 @@ ROOT = Path(__file__).resolve().parent.parent
 # The model refers to the project's custom components (components.*) by module path.
 sys.path.insert(0, str(ROOT))
 SETS = ("en", "zh", "zh_mixed", "zh_hant")
+# The targets of the NLU issue.
 TARGETS = {
     "macro_f1": {"en": 0.92, "zh": 0.92},
     "province_f1": {"en": 0.98, "zh": 0.98},
     # mixed-language and Traditional within 5 points of Simplified Chinese
     "max_gap_to_zh": 0.05,
 }
+# What `make test` enforces until every target is reached: the figures the current
+# data and config achieve, less a small margin, so that a change which makes the
+# NLU worse fails the build. Raise them with the data; never lower them to pass.
+FLOOR = {
+    "macro_f1": {"en": 0.86, "zh": 0.88},
+    "province_f1": {"en": 0.98, "zh": 0.98},
+    "max_gap_to_zh": 0.05,
+}
+GATES = {"targets": TARGETS, "floor": FLOOR}
 
 
 def load_examples(folder: Path) -> List[Tuple[str, str, List[dict]]]:
@@ -125,21 +136,21 @@ async def evaluate(model: str) -> dict:
     return results
 
 
-def check(results: dict) -> List[str]:
+def check(results: dict, gate: dict = TARGETS) -> List[str]:
     sets = results["sets"]
     failures = []
-    for name, target in TARGETS["macro_f1"].items():
+    for name, target in gate["macro_f1"].items():
         value = sets[name]["intent_macro_f1"]
         if value < target:
             failures.append(f"{name}: intent macro-F1 {value} < {target}")
-    for name, target in TARGETS["province_f1"].items():
+    for name, target in gate["province_f1"].items():
         value = sets[name]["entities"].get("province", {}).get("f1", 0.0)
         if value < target:
             failures.append(f"{name}: province F1 {value} < {target}")
     for name in ("zh_mixed", "zh_hant"):
         gap = sets["zh"]["intent_macro_f1"] - sets[name]["intent_macro_f1"]
-        if gap > TARGETS["max_gap_to_zh"]:
-            failures.append(f"{name}: macro-F1 {gap:.3f} below zh (allowed {TARGETS['max_gap_to_zh']})")
+        if gap > gate["max_gap_to_zh"]:
+            failures.append(f"{name}: macro-F1 {gap:.3f} below zh (allowed {gate['max_gap_to_zh']})")
     return failures
 
 
@@ -162,7 +173,8 @@ def print_report(results: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="evaluate this model instead of training a new one")
-    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--check", choices=sorted(GATES), nargs="?", const="targets",
+                        help="exit 1 below the issue's targets (default) or below the regression floor")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "nlu.json"))
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -186,15 +198,18 @@ def main() -> int:
     results = asyncio.run(evaluate(model))
     if train_seconds is not None:
         results["train_seconds"] = train_seconds
-    failures = check(results)
+    failures = check(results, TARGETS)
     results["target_failures"] = failures
+    gate_failures = check(results, GATES[args.check]) if args.check else []
     print_report(results)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.out}")
     if failures:
         print("TARGETS MISSED:\n  " + "\n  ".join(failures))
-    return 1 if (args.check and failures) else 0
+    if gate_failures:
+        print(f"BELOW THE {args.check.upper()}:\n  " + "\n  ".join(gate_failures))
+    return 1 if gate_failures else 0
 
 
 if __name__ == "__main__":
