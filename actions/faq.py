@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction, entity_values, user_language
+from actions.render import source_titles
 from knowledge import FaqEntry, Knowledge
 
 RETRIEVAL_INTENT = "faq"
@@ -17,14 +18,6 @@ RETRIEVAL_INTENT = "faq"
 def faq_payload(entry_id: Text) -> Text:
     """Button payload that asks for one FAQ entry without going through the NLU."""
     return "/faq" + json.dumps({"faq_id": entry_id}, separators=(",", ":"))
-
-
-def source_titles(knowledge: Knowledge, entry: FaqEntry, lang: Text) -> Text:
-    titles = []
-    for stem in entry.sources:
-        source = knowledge.source(stem)
-        titles.append(f"{source.title.get(lang)} [{stem}]" if source else stem)
-    return "; ".join(titles)
 
 
 def selected_entry(knowledge: Knowledge, tracker: Tracker) -> Optional[FaqEntry]:
@@ -66,7 +59,7 @@ class ActionAnswerFaq(KnowledgeAction):
         dispatcher.utter_message(
             response="utter_faq_answer",
             answer=entry.answer.get(lang).strip(),
-            source=source_titles(self.knowledge, entry, lang),
+            source=source_titles(self.knowledge, entry.sources, lang),
             buttons=buttons,
         )
         return [SlotSet("last_faq_id", entry.id)]

@@ -13,11 +13,14 @@ from knowledge import Bilingual, FormLink, Knowledge
 
 
 def source_titles(knowledge: Knowledge, stems: Iterable[Text], lang: Text) -> Text:
-    """"Title [stem]; Title [stem]": the same form as the FAQ answers use."""
+    """"Title (stem); Title (stem)": the seed file each fact comes from.
+
+    Parentheses, not brackets: Markdown would take "[stem]" for a link reference.
+    """
     titles = []
     for stem in stems:
         source = knowledge.source(stem)
-        titles.append(f"{source.title.get(lang)} [{stem}]" if source else stem)
+        titles.append(f"{source.title.get(lang)} ({stem})" if source else stem)
     return "; ".join(titles)
 
 
@@ -57,4 +60,6 @@ def link_lines(
 
 
 def bullets(texts: Iterable[Bilingual], lang: Text) -> Text:
-    return "\n".join(f"• {text.get(lang)}" for text in texts)
+    # Markdown list items: rasa-webchat renders them as a list when they start a
+    # message part (the templates put a blank line before them); plain text stays readable.
+    return "\n".join(f"- {text.get(lang)}" for text in texts)

@@ -9,7 +9,7 @@ def assert_advice_messages(messages: List[Dict[str, Any]], advice: Advice, lang:
     first = messages[0]
     assert first["response"] == "utter_advice"
     assert first["advice"] == advice.text.get(lang)
-    assert first["steps"].splitlines() == [f"• {step.get(lang)}" for step in advice.next_steps]
+    assert first["steps"].splitlines() == [f"- {step.get(lang)}" for step in advice.next_steps]
     for stem in advice.sources:
         assert stem in first["sources"]
     if not advice.links:

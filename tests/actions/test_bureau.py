@@ -19,9 +19,9 @@ HUNAN_FORM = "http://hunca.miit.gov.cn/TGJCMS/bgfjxz2/3082.htm"
                 "response": "utter_bureau_links",
                 "province": "Jiangsu",
                 "links": (
-                    f"1. [js.beian.miit.gov.cn]({JIANGSU_FORM}) — Form page (Deregistering another entity's filing [{S2}])\n"
+                    f"1. [js.beian.miit.gov.cn]({JIANGSU_FORM}) — Form page (Deregistering another entity's filing ({S2}))\n"
                     "2. [js.beian.miit.gov.cn](http://js.beian.miit.gov.cn) — The bureau's filing system; the deregistration"
-                    f" form can be downloaded there. (Offline deregistration [{S0}])"
+                    f" form can be downloaded there. (Offline deregistration ({S0}))"
                 ),
                 "notes": "",
             },
@@ -32,8 +32,8 @@ HUNAN_FORM = "http://hunca.miit.gov.cn/TGJCMS/bgfjxz2/3082.htm"
                 "response": "utter_bureau_links",
                 "province": "江苏",
                 "links": (
-                    f"1. [js.beian.miit.gov.cn]({JIANGSU_FORM}) — 表格页面 (注销其他单位备案 [{S2}])\n"
-                    f"2. [js.beian.miit.gov.cn](http://js.beian.miit.gov.cn) — 管局备案系统，可在此下载注销申请表。 (线下注销 [{S0}])"
+                    f"1. [js.beian.miit.gov.cn]({JIANGSU_FORM}) — 表格页面 (注销其他单位备案 ({S2}))\n"
+                    f"2. [js.beian.miit.gov.cn](http://js.beian.miit.gov.cn) — 管局备案系统，可在此下载注销申请表。 (线下注销 ({S0}))"
                 ),
                 "notes": "",
             },
@@ -54,8 +54,8 @@ async def test_online_bureau_with_its_special_procedure(kb, dispatcher):
     message = dispatcher.messages[0]
     assert message["response"] == "utter_bureau_links_online"
     assert message["province"] == "湖南"
-    assert message["links"] == f"1. [hunca.miit.gov.cn]({HUNAN_FORM}) (线下注销 [{S0}]; 注销其他单位备案 [{S2}])"
-    assert message["notes"] == "\n\n• 每周五统一处理。"
+    assert message["links"] == f"1. [hunca.miit.gov.cn]({HUNAN_FORM}) (线下注销 ({S0}); 注销其他单位备案 ({S2}))"
+    assert message["notes"] == "\n\n- 每周五统一处理。"
 
 
 @pytest.mark.parametrize("province", [None, "atlantis"])

@@ -1,0 +1,49 @@
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.faq import ActionAnswerFaq, faq_payload
+from tests.factories import entity, make_tracker
+
+S0 = "000_5eec36d1171024e1"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_answer_from_the_response_selector(kb, dispatcher, lang):
+    tracker = make_tracker(slots={"language": lang}, text="?", intent="faq",
+                           response_key="faq/dereg_duration")
+    events = await ActionAnswerFaq(kb).run(dispatcher, tracker, {})
+    entry = kb.faq_by_id("dereg_duration")
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_faq_answer"
+    assert message["answer"] == entry.answer.get(lang).strip()
+    assert message["source"] == f"{kb.source(S0).title.get(lang)} ({S0})"
+    assert message["buttons"] == []  # no related entries
+    assert events == [SlotSet("last_faq_id", "dereg_duration")]
+
+
+async def test_related_questions_become_buttons_in_the_users_language(kb, dispatcher):
+    # dereg_how (a dialog opener) relates to dereg_duration
+    tracker = make_tracker(slots={"language": "zh"}, text='/faq{"faq_id":"dereg_how"}',
+                           intent="faq", entities=[entity("faq_id", "dereg_how")])
+    await ActionAnswerFaq(kb).run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    related = kb.faq_by_id("dereg_duration")
+    assert message["buttons"] == [{"title": related.question.zh, "payload": faq_payload("dereg_duration")}]
+
+
+def test_payload_names_the_entry():
+    assert faq_payload("dereg_duration") == '/faq{"faq_id":"dereg_duration"}'
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"text": "?", "intent": "faq", "response_key": "faq/no_such_entry"},
+        {"text": "?", "intent": "faq"},
+        {"text": "x", "intent": "faq", "entities": [entity("faq_id", "nope")]},
+    ],
+)
+async def test_unknown_entry_asks_to_rephrase(kb, dispatcher, message):
+    events = await ActionAnswerFaq(kb).run(dispatcher, make_tracker(**message), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
+    assert events == []
