@@ -39,11 +39,9 @@ def user_language(tracker: Tracker) -> Text:
     return DEFAULT_LANGUAGE
 
 
-class KnowledgeAction(Action, metaclass=abc.ABCMeta):
-    """Base for actions that answer from the knowledge base.
-
-    Tests pass a small knowledge base; the action server uses the default one.
-    """
+class UsesKnowledge:
+    """Gives an action the knowledge base: the one passed in (tests pass a small one),
+    else the action server's default, loaded on first use."""
 
     def __init__(self, knowledge: Optional[Knowledge] = None) -> None:
         super().__init__()
@@ -54,6 +52,10 @@ class KnowledgeAction(Action, metaclass=abc.ABCMeta):
         if self._knowledge is None:
             self._knowledge = default_knowledge()
         return self._knowledge
+
+
+class KnowledgeAction(UsesKnowledge, Action, metaclass=abc.ABCMeta):
+    """Base for actions that answer from the knowledge base."""
 
     @abc.abstractmethod
     def name(self) -> Text:  # pragma: no cover - abstract

@@ -29,7 +29,7 @@ from actions.answers import (
     fold,
     looks_like_question,
 )
-from actions.base import KnowledgeAction, default_knowledge, user_language
+from actions.base import KnowledgeAction, UsesKnowledge, user_language
 from actions.render import bullets, link_lines, source_titles
 from knowledge import DECISION_INPUTS, DECISIONS, Advice, Ask, Knowledge, Outcome, check_input, find_province
 
@@ -112,7 +112,7 @@ def active_loop_at_latest_message(tracker: Tracker) -> Optional[Text]:
     return at_message
 
 
-class DialogFormValidation(FormValidationAction, metaclass=abc.ABCMeta):
+class DialogFormValidation(UsesKnowledge, FormValidationAction, metaclass=abc.ABCMeta):
     """Reads typed answers to the question the form has just asked.
 
     Buttons and entities fill slots through their mappings before this runs; here the user's
@@ -123,16 +123,6 @@ class DialogFormValidation(FormValidationAction, metaclass=abc.ABCMeta):
 
     opener: ClassVar[Text] = ""
     inputs: ClassVar[Tuple[Text, ...]] = ()
-
-    def __init__(self, knowledge: Optional[Knowledge] = None) -> None:
-        super().__init__()
-        self._knowledge = knowledge
-
-    @property
-    def knowledge(self) -> Knowledge:
-        if self._knowledge is None:
-            self._knowledge = default_knowledge()
-        return self._knowledge
 
     @abc.abstractmethod
     def name(self) -> Text:  # pragma: no cover - abstract
