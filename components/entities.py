@@ -8,7 +8,6 @@ trained on a few hundred sentences would not be for 31 regions and their ~300 al
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
@@ -30,6 +29,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.storage import load_json, save_json
 from components.text import has_han, to_simplified
 
 TABLE_FILE = "entity_table.json"
@@ -188,18 +188,13 @@ class KnowledgeEntityExtractor(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "KnowledgeEntityExtractor":
-        with model_storage.read_from(resource) as directory:
-            table = json.loads((directory / TABLE_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, table)
+        return cls(config, model_storage, resource, load_json(model_storage, resource, TABLE_FILE))
 
     def train(self, training_data: TrainingData) -> Resource:
         table = build_table(
             Path(self._config["knowledge_path"]), Path(self._config["lexicon"])
         )
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / TABLE_FILE).write_text(
-                json.dumps(table, ensure_ascii=False), encoding="utf-8"
-            )
+        save_json(self._model_storage, self._resource, TABLE_FILE, table)
         self._matcher = EntityMatcher(table)
         return self._resource
 

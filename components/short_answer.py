@@ -8,7 +8,6 @@ question.
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
@@ -22,6 +21,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.storage import load_json, save_json
 from components.text import to_simplified
 
 FILLER_FILE = "filler.json"
@@ -88,15 +88,12 @@ class ShortAnswerClassifier(GraphComponent):
     ) -> "ShortAnswerClassifier":
         # The word list is stored in the model, which thus does not depend on the
         # working directory it is served from.
-        with model_storage.read_from(resource) as directory:
-            filler = json.loads((directory / FILLER_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, filler)
+        return cls(config, model_storage, resource, load_json(model_storage, resource, FILLER_FILE))
 
     def train(self, training_data: TrainingData) -> Resource:
         lexicon = yaml.safe_load(Path(self._config["lexicon"]).read_text(encoding="utf-8"))
         filler = sorted({w.lower() for words in lexicon["filler"].values() for w in words})
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / FILLER_FILE).write_text(json.dumps(filler, ensure_ascii=False), encoding="utf-8")
+        save_json(self._model_storage, self._resource, FILLER_FILE, filler)
         self._filler = frozenset(filler)
         return self._resource
 
