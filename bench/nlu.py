@@ -2,8 +2,7 @@
 
     .venv/bin/python bench/nlu.py                 # train a fresh model on data/, then evaluate
     .venv/bin/python bench/nlu.py --model models/icp.tar.gz   # evaluate an existing model
-    .venv/bin/python bench/nlu.py --model models/icp.tar.gz --check   # exit 1 below targets
-    .venv/bin/python bench/nlu.py --model models/icp.tar.gz --check floor   # below the floor
+    .venv/bin/python bench/nlu.py --model models/icp.tar.gz --check   # exit 1 below the targets
 
 Prints, for each set (en, zh, zh_mixed, zh_hant): intent accuracy and macro-F1 (FAQ
 questions are scored by their full retrieval intent, e.g. faq/dereg_duration), entity
@@ -37,16 +36,6 @@ TARGETS = {
     # mixed-language and Traditional within 5 points of Simplified Chinese
     "max_gap_to_zh": 0.05,
 }
-# What `make test` enforces until every target is reached: the figures the current
-# data and config achieve, less a small margin, so that a change which makes the
-# NLU worse fails the build. Raise them with the data; never lower them to pass.
-FLOOR = {
-    # measured 2026-11-23 with models/icp.tar.gz (full training): en 0.871, zh 0.894
-    "macro_f1": {"en": 0.85, "zh": 0.87},
-    "province_f1": {"en": 0.98, "zh": 0.98},
-    "max_gap_to_zh": 0.05,
-}
-GATES = {"targets": TARGETS, "floor": FLOOR}
 
 
 def load_examples(folder: Path) -> List[Tuple[str, str, List[dict]]]:
@@ -174,8 +163,7 @@ def print_report(results: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="evaluate this model instead of training a new one")
-    parser.add_argument("--check", choices=sorted(GATES), nargs="?", const="targets",
-                        help="exit 1 below the issue's targets (default) or below the regression floor")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "nlu.json"))
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -201,16 +189,15 @@ def main() -> int:
         results["train_seconds"] = train_seconds
     failures = check(results, TARGETS)
     results["target_failures"] = failures
-    gate_failures = check(results, GATES[args.check]) if args.check else []
     print_report(results)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.out}")
     if failures:
         print("TARGETS MISSED:\n  " + "\n  ".join(failures))
-    if gate_failures:
-        print(f"BELOW THE {args.check.upper()}:\n  " + "\n  ".join(gate_failures))
-    return 1 if gate_failures else 0
+    else:
+        print("all targets met")
+    return 1 if failures and args.check else 0
 
 
 if __name__ == "__main__":
