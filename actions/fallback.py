@@ -17,6 +17,7 @@ from knowledge import Bilingual
 
 LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
 FALLBACK_INTENT = "nlu_fallback"
+STRAY_ANSWER_ACTION = "action_stray_answer"
 MAX_GUESSES = 3
 # Below this a guess is noise: with ~20 intents the softmax spreads what is left over all of them.
 MIN_GUESS_CONFIDENCE = 0.08
@@ -30,17 +31,27 @@ def intent_labels(path: Path = LABELS_FILE) -> Dict[Text, Bilingual]:
     return {intent: Bilingual(label["en"], label["zh"]) for intent, label in raw.items()}
 
 
-def _user_events(tracker: Tracker) -> List[Dict[Text, Any]]:
-    return [event for event in tracker.events if event.get("event") == "user"]
+def case_entities(message: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    """The entities that describe the user's case (and fill the dialogs' slots); `language` and
+    `faq_id` come from buttons and steer the reply instead."""
+    return [e for e in message.get("entities") or [] if e.get("entity") not in ("language", "faq_id")]
 
 
 def is_repeated_failure(tracker: Tracker) -> bool:
-    """True when the user's previous message was not understood either."""
-    users = _user_events(tracker)
+    """True when the user's previous message was not understood either: the NLU was unsure, or
+    it was an answer with nothing in it that no question had asked for ("asdfghjkl" → inform)."""
+    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
     if len(users) < 2:
         return False
-    previous = ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
-    return previous == FALLBACK_INTENT
+    previous = tracker.events[users[-2]]
+    parse_data = previous.get("parse_data") or {}
+    intent = (parse_data.get("intent") or {}).get("name")
+    if intent == FALLBACK_INTENT:
+        return True
+    next_action = next(
+        (e.get("name") for e in tracker.events[users[-2] + 1 : users[-1]] if e.get("event") == "action"), None
+    )
+    return next_action == STRAY_ANSWER_ACTION and not case_entities(parse_data)
 
 
 class ActionSuggestAlternatives(KnowledgeAction):
@@ -98,3 +109,52 @@ class ActionSuggestAlternatives(KnowledgeAction):
                 guesses.append((score, entry.question.get(lang), faq_payload(entry.id)))
         return guesses
 
+
+
+class ActionStrayAnswer(KnowledgeAction):
+    """An answer (``inform``) when no dialog asked a question: "江苏", "example.com", "overseas".
+
+    Its slots are already set and stay for the dialog the user picks next, so the bot says what it
+    noted and shows the menu of topics. A message with nothing to note was not understood.
+    """
+
+    def name(self) -> Text:
+        return STRAY_ANSWER_ACTION
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        message = tracker.latest_message or {}
+        entities = case_entities(message)
+        if not entities:
+            response = "utter_fallback_offer_human" if is_repeated_failure(tracker) else "utter_ask_rephrase"
+            dispatcher.utter_message(response=response)
+            return []
+        noted = self.noted(entities, user_language(tracker))
+        if noted:
+            dispatcher.utter_message(response="utter_noted", noted=", ".join(noted))
+        else:
+            dispatcher.utter_message(response="utter_noted_plain")
+        dispatcher.utter_message(response="utter_capabilities")
+        return []
+
+    def noted(self, entities: List[Dict[Text, Any]], lang: Text) -> List[Text]:
+        """What can be said back in the user's words: the province's name and the domain."""
+        noted: List[Text] = []
+        for found in entities:
+            value = found.get("value")
+            if not isinstance(value, str):
+                continue
+            if found.get("entity") == "province":
+                bureau = self.knowledge.bureau(value)
+                text = bureau.name.get(lang) if bureau is not None else None
+            elif found.get("entity") == "domain":
+                text = value
+            else:
+                text = None
+            if text and text not in noted:
+                noted.append(text)
+        return noted

@@ -1,8 +1,9 @@
-"""nlu_fallback: the NLU's best guesses as buttons in the user's language, then a human."""
+"""nlu_fallback: the NLU's best guesses as buttons in the user's language, then a human; answers
+nobody asked for: noted, then the topic menu."""
 import pytest
 
-from actions.fallback import ActionSuggestAlternatives, intent_labels, is_repeated_failure
-from tests.factories import make_message, make_tracker
+from actions.fallback import ActionStrayAnswer, ActionSuggestAlternatives, intent_labels, is_repeated_failure
+from tests.factories import entity, make_message, make_tracker
 
 
 def user_event(intent):
@@ -105,3 +106,49 @@ def test_labels_are_bilingual_for_known_intents(domain):
 def test_message_factory_keeps_the_ranking():
     # guards the factory the tests above rely on
     assert make_message(**unsure(RANKING))["intent_ranking"][0]["name"] == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    "lang, entities, noted",
+    [
+        ("zh", [entity("province", "jiangsu")], "江苏"),
+        ("en", [entity("province", "jiangsu")], "Jiangsu"),
+        ("en", [entity("domain", "example.com"), entity("province", "hunan")], "example.com, Hunan"),
+        ("zh", [entity("province", "hunan"), entity("province", "hunan")], "湖南"),
+    ],
+)
+async def test_a_stray_answer_is_noted_and_the_menu_shown(kb, dispatcher, lang, entities, noted):
+    tracker = make_tracker(slots={"language": lang}, text="…", intent="inform", entities=entities)
+    assert await ActionStrayAnswer(kb).run(dispatcher, tracker, {}) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_noted", "utter_capabilities"]
+    assert dispatcher.messages[0]["noted"] == noted
+
+
+async def test_a_stray_answer_without_a_name_to_repeat(kb, dispatcher):
+    tracker = make_tracker(text="overseas", intent="inform", entities=[entity("server_location", "overseas")])
+    await ActionStrayAnswer(kb).run(dispatcher, tracker, {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_noted_plain", "utter_capabilities"]
+
+
+def action_event(name):
+    return {"event": "action", "name": name}
+
+
+@pytest.mark.parametrize(
+    "entities, previous, expected",
+    [
+        ([], [user_event("greet"), action_event("utter_greet")], "utter_ask_rephrase"),
+        ([], [user_event("nlu_fallback")], "utter_fallback_offer_human"),
+        # nonsense twice in a row: a human is offered the second time
+        ([], [user_event("inform"), action_event("action_stray_answer")], "utter_fallback_offer_human"),
+        # a typed answer to a dialog's question was understood by the dialog
+        ([], [user_event("inform"), action_event("deregistration_form")], "utter_ask_rephrase"),
+        ([entity("language", "zh")], [user_event("greet")], "utter_ask_rephrase"),
+        ([entity("province", "atlantis")], [user_event("nlu_fallback")], "utter_noted_plain"),
+    ],
+)
+async def test_a_stray_answer_with_nothing_to_note(kb, dispatcher, entities, previous, expected):
+    events = previous + [user_event("inform")]
+    tracker = make_tracker(events=events, text="asdfghjkl", intent="inform", entities=entities)
+    await ActionStrayAnswer(kb).run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["response"] == expected
