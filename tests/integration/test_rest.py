@@ -3,6 +3,7 @@ import re
 import uuid
 
 import pytest
+import requests
 
 pytestmark = pytest.mark.model
 
@@ -45,3 +46,20 @@ def test_capabilities_menu_offers_the_three_topics(running_bot):
 def test_odd_input_gets_a_polite_answer(running_bot, message):
     messages = running_bot.say(sender(), message)
     assert texts(messages).strip(), f"no reply to {message!r}"
+
+
+def test_a_message_without_text_is_refused_with_a_reason(running_bot):
+    user = sender()
+    response = requests.post(f"{running_bot.url}/webhooks/rest/webhook", json={"sender": user}, timeout=30)
+    assert response.status_code == 400
+    assert '"message" must be a string' in response.json()["message"]
+    assert not [e for e in running_bot.tracker(user)["events"] if e["event"] == "user"]
+
+
+def test_a_province_with_no_question_asked_is_kept_for_the_next_dialog(running_bot):
+    user = sender()
+    noted = running_bot.say(user, "江苏")
+    assert "江苏" in noted[0]["text"]
+    assert "/ask_bureau_link" in [b["payload"] for m in noted for b in m.get("buttons", [])]
+    links = texts(running_bot.say(user, "/ask_bureau_link"))
+    assert "江苏" in links and "http" in links
