@@ -7,17 +7,20 @@ from typing import Any, Dict, List, Text, Tuple
 
 import yaml
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import KnowledgeAction, user_language
+from actions.dialog import clean_value
 from actions.faq import RETRIEVAL_INTENT, faq_payload
-from knowledge import Bilingual
+from knowledge import DECISION_INPUTS, Bilingual
 
 LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
 FALLBACK_INTENT = "nlu_fallback"
 STRAY_ANSWER_ACTION = "action_stray_answer"
+# Slots whose values the dialogs check (knowledge.decisions); the province is one of them.
+DIALOG_INPUTS = frozenset(slot for inputs in DECISION_INPUTS.values() for slot in inputs)
 MAX_GUESSES = 3
 # Below this a guess is noise: with ~20 intents the softmax spreads what is left over all of them.
 MIN_GUESS_CONFIDENCE = 0.08
@@ -128,18 +131,33 @@ class ActionStrayAnswer(KnowledgeAction):
         domain: DomainDict,
     ) -> List[EventType]:
         message = tracker.latest_message or {}
-        entities = case_entities(message)
+        entities = [e for e in case_entities(message) if self.is_valid(e)]
+        # A value no dialog can use leaves its slot empty rather than filled with nonsense.
+        cleared = sorted(
+            {e["entity"] for e in case_entities(message) if e.get("entity") in DIALOG_INPUTS}
+            - {e["entity"] for e in entities}
+        )
+        events: List[EventType] = [SlotSet(slot, None) for slot in cleared]
         if not entities:
             response = "utter_fallback_offer_human" if is_repeated_failure(tracker) else "utter_ask_rephrase"
             dispatcher.utter_message(response=response)
-            return []
+            return events
         noted = self.noted(entities, user_language(tracker))
         if noted:
             dispatcher.utter_message(response="utter_noted", noted=", ".join(noted))
         else:
             dispatcher.utter_message(response="utter_noted_plain")
         dispatcher.utter_message(response="utter_capabilities")
-        return []
+        return events
+
+    def is_valid(self, found: Dict[Text, Any]) -> bool:
+        """False for a value no dialog can use: a hand-typed ``/inform{"province":"atlantis"}``."""
+        name, value = found.get("entity"), found.get("value")
+        if not isinstance(value, str) or not value.strip():
+            return False
+        if name in DIALOG_INPUTS:
+            return clean_value(name, value, self.knowledge) is not None
+        return True  # domain, provider: whatever the extractor found
 
     def noted(self, entities: List[Dict[Text, Any]], lang: Text) -> List[Text]:
         """What can be said back in the user's words: the province's name and the domain."""

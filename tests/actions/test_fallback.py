@@ -1,6 +1,7 @@
 """nlu_fallback: the NLU's best guesses as buttons in the user's language, then a human; answers
 nobody asked for: noted, then the topic menu."""
 import pytest
+from rasa_sdk.events import SlotSet
 
 from actions.fallback import ActionStrayAnswer, ActionSuggestAlternatives, intent_labels, is_repeated_failure
 from tests.factories import entity, make_message, make_tracker
@@ -124,8 +125,16 @@ async def test_a_stray_answer_is_noted_and_the_menu_shown(kb, dispatcher, lang, 
     assert dispatcher.messages[0]["noted"] == noted
 
 
-async def test_a_stray_answer_without_a_name_to_repeat(kb, dispatcher):
-    tracker = make_tracker(text="overseas", intent="inform", entities=[entity("server_location", "overseas")])
+@pytest.mark.parametrize(
+    "entities",
+    [
+        [entity("server_location", "overseas")],
+        [entity("provider", "tencent")],
+        [entity("province", "atlantis"), entity("domain_suffix", ".org")],
+    ],
+)
+async def test_a_stray_answer_without_a_name_to_repeat(kb, dispatcher, entities):
+    tracker = make_tracker(text="overseas", intent="inform", entities=entities)
     await ActionStrayAnswer(kb).run(dispatcher, tracker, {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_noted_plain", "utter_capabilities"]
 
@@ -144,7 +153,10 @@ def action_event(name):
         # a typed answer to a dialog's question was understood by the dialog
         ([], [user_event("inform"), action_event("deregistration_form")], "utter_ask_rephrase"),
         ([entity("language", "zh")], [user_event("greet")], "utter_ask_rephrase"),
-        ([entity("province", "atlantis")], [user_event("nlu_fallback")], "utter_noted_plain"),
+        # values no dialog can use (a hand-typed payload) are nothing to note
+        ([entity("province", "atlantis")], [user_event("greet")], "utter_ask_rephrase"),
+        ([entity("server_location", "moon")], [user_event("greet")], "utter_ask_rephrase"),
+        ([entity("domain", " ")], [user_event("greet")], "utter_ask_rephrase"),
     ],
 )
 async def test_a_stray_answer_with_nothing_to_note(kb, dispatcher, entities, previous, expected):
@@ -152,3 +164,10 @@ async def test_a_stray_answer_with_nothing_to_note(kb, dispatcher, entities, pre
     tracker = make_tracker(events=events, text="asdfghjkl", intent="inform", entities=entities)
     await ActionStrayAnswer(kb).run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["response"] == expected
+
+
+async def test_a_value_no_dialog_can_use_is_not_kept(kb, dispatcher):
+    entities = [entity("province", "atlantis"), entity("server_location", "overseas")]
+    tracker = make_tracker(text="…", intent="inform", entities=entities)
+    assert await ActionStrayAnswer(kb).run(dispatcher, tracker, {}) == [SlotSet("province", None)]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_noted_plain", "utter_capabilities"]
