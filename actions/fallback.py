@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import yaml
 from rasa_sdk import Tracker
@@ -12,15 +12,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import KnowledgeAction, user_language
-from actions.dialog import clean_value
+from actions.dialog import DIALOG_SLOTS, PROVINCE, clean_value
 from actions.faq import RETRIEVAL_INTENT, faq_payload
-from knowledge import DECISION_INPUTS, Bilingual
+from knowledge import Bilingual
 
 LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
 FALLBACK_INTENT = "nlu_fallback"
 STRAY_ANSWER_ACTION = "action_stray_answer"
-# Slots whose values the dialogs check (knowledge.decisions); the province is one of them.
-DIALOG_INPUTS = frozenset(slot for inputs in DECISION_INPUTS.values() for slot in inputs)
+# Slots whose values the dialogs check (clean_value): every dialog input, the province included.
+CHECKED_SLOTS = frozenset(DIALOG_SLOTS) | {PROVINCE}
 MAX_GUESSES = 3
 # Below this a guess is noise: with ~20 intents the softmax spreads what is left over all of them.
 MIN_GUESS_CONFIDENCE = 0.08
@@ -113,7 +113,6 @@ class ActionSuggestAlternatives(KnowledgeAction):
         return guesses
 
 
-
 class ActionStrayAnswer(KnowledgeAction):
     """An answer (``inform``) when no dialog asked a question: "江苏", "example.com", "overseas".
 
@@ -130,14 +129,16 @@ class ActionStrayAnswer(KnowledgeAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[EventType]:
-        message = tracker.latest_message or {}
-        entities = [e for e in case_entities(message) if self.is_valid(e)]
+        entities, unusable = [], set()
+        for found in case_entities(tracker.latest_message or {}):
+            value = self.usable_value(found)
+            if value is not None:
+                entities.append((found["entity"], value))
+            else:
+                unusable.add(found.get("entity"))
         # A value no dialog can use leaves its slot empty rather than filled with nonsense.
-        cleared = sorted(
-            {e["entity"] for e in case_entities(message) if e.get("entity") in DIALOG_INPUTS}
-            - {e["entity"] for e in entities}
-        )
-        events: List[EventType] = [SlotSet(slot, None) for slot in cleared]
+        unusable -= {name for name, _ in entities}
+        events: List[EventType] = [SlotSet(slot, None) for slot in sorted(unusable & CHECKED_SLOTS)]
         if not entities:
             response = "utter_fallback_offer_human" if is_repeated_failure(tracker) else "utter_ask_rephrase"
             dispatcher.utter_message(response=response)
@@ -150,29 +151,26 @@ class ActionStrayAnswer(KnowledgeAction):
         dispatcher.utter_message(response="utter_capabilities")
         return events
 
-    def is_valid(self, found: Dict[Text, Any]) -> bool:
-        """False for a value no dialog can use: a hand-typed ``/inform{"province":"atlantis"}``."""
+    def usable_value(self, found: Dict[Text, Any]) -> Optional[Text]:
+        """The entity's value, None when no dialog can use it: a hand-typed
+        ``/inform{"province":"atlantis"}``. Dialog inputs are checked as the dialogs check them."""
         name, value = found.get("entity"), found.get("value")
         if not isinstance(value, str) or not value.strip():
-            return False
-        if name in DIALOG_INPUTS:
-            return clean_value(name, value, self.knowledge) is not None
-        return True  # domain, provider: whatever the extractor found
+            return None
+        if name in CHECKED_SLOTS:
+            return clean_value(name, value, self.knowledge)
+        return value  # domain, provider: whatever the extractor found
 
-    def noted(self, entities: List[Dict[Text, Any]], lang: Text) -> List[Text]:
+    def noted(self, entities: List[Tuple[Text, Text]], lang: Text) -> List[Text]:
         """What can be said back in the user's words: the province's name and the domain."""
         noted: List[Text] = []
-        for found in entities:
-            value = found.get("value")
-            if not isinstance(value, str):
-                continue
-            if found.get("entity") == "province":
-                bureau = self.knowledge.bureau(value)
-                text = bureau.name.get(lang) if bureau is not None else None
-            elif found.get("entity") == "domain":
+        for name, value in entities:
+            if name == PROVINCE:
+                text = self.knowledge.bureau(value).name.get(lang)  # usable: the bureau exists
+            elif name == "domain":
                 text = value
             else:
-                text = None
-            if text and text not in noted:
+                continue
+            if text not in noted:
                 noted.append(text)
         return noted
