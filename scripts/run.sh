@@ -17,6 +17,23 @@ mkdir -p var
 # Refuse to start on broken knowledge data rather than answer wrongly.
 .venv/bin/python -m knowledge validate
 
+# A port still held (an earlier run not yet stopped) would answer the health checks below
+# in place of the servers started here, and the user would talk to old code.
+port_free() {  # port, variable that sets it
+  if ! .venv/bin/python - "$1" 2>/dev/null <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is fine
+s.bind(("0.0.0.0", int(sys.argv[1])))
+PY
+  then
+    echo "error: port $1 is in use (is the assistant already running?); stop that or set $2" >&2
+    exit 1
+  fi
+}
+port_free "$ACTION_PORT" ACTION_PORT
+port_free "$RASA_PORT" RASA_PORT
+
 pids=()
 cleanup() {
   trap - INT TERM EXIT
