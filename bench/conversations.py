@@ -287,6 +287,7 @@ def summarize(results: Sequence[dict]) -> dict:
                                "max": max((t["messages"] for t in turns), default=0)},
         "language_mismatches": sum(not t["language_ok"] for t in turns),
         "empty_replies": sum(t["messages"] == 0 for t in turns),
+        "request_errors": sum(bool(t.get("error")) for t in turns),
         "internal_ids": {"turns": len(ids), "examples": ids[:50]},
     }
     summary["failures"] = [
@@ -358,11 +359,12 @@ def run_conversation(bot: Bot, conv: dict, groups: Dict[str, List[str]]) -> dict
     sender = f"bench-{bot.run}-{conv['id']}"
     scored = []
     for turn in conv["turns"]:
+        error = None
         try:
             messages = bot.say(sender, turn["user"])
-        except Exception as exc:  # a lost turn is a failed turn, not a crashed benchmark
-            messages = [{"text": f"<request failed: {exc}>"}]
-        scored.append(score_turn(turn, messages, conv["lang"], groups))
+        except Exception as exc:  # a lost turn is a failed turn (no reply), not a crashed benchmark
+            messages, error = [], str(exc)
+        scored.append({**score_turn(turn, messages, conv["lang"], groups), "error": error})
     return {"id": conv["id"], "file": conv.get("file"), "lang": conv["lang"],
             "persona": conv["persona"], "turns": scored}
 
@@ -383,17 +385,17 @@ def print_report(summary: dict, seconds: float) -> None:
         print(f"  {lang:<12} {fmt(summary['by_language'][lang])}")
     print(f"  {'single-turn':<12} {fmt(summary['single_turn'])}")
     print(f"  {'multi-turn':<12} {fmt(summary['multi_turn'])}")
-    print(f"  {'overall':<12} {fmt(summary['overall'])}   (turns: {summary['turn_pass_rate']:.1%})")
+    print(f"  {'overall':<12} {fmt(summary['overall'])}   (turns: {summary['turn_pass_rate']})")
     d = summary["direct"]
     print(f"  direct answer in the reply to the question: {fmt(d)}; "
-          f"in its first message: {d['first_message_rate']:.1%}")
+          f"in its first message: {d['first_message_rate']}")
     print("  by persona: " + ", ".join(f"{p} {fmt(r)}" for p, r in summary["by_persona"].items()))
     rc = summary["reply_chars"]
     print(f"  reply length (chars, buttons included): p50 {rc['p50']}, p95 {rc['p95']}, max {rc['max']}; "
           f"messages per reply p95 {summary['messages_per_reply']['p95']}, "
           f"max {summary['messages_per_reply']['max']}")
     print(f"  language mismatches: {summary['language_mismatches']} turns; "
-          f"empty replies: {summary['empty_replies']}; "
+          f"empty replies: {summary['empty_replies']} (request errors: {summary['request_errors']}); "
           f"internal ids shown: {summary['internal_ids']['turns']} turns")
     for example in summary["internal_ids"]["examples"][:5]:
         print(f"    {example['conversation']}: {', '.join(example['ids'][:3])}")
@@ -433,6 +435,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     if args.only:
         conversations = [c for c in conversations if args.only in c["id"]]
+        if not conversations:
+            print(f"no conversation id contains {args.only!r}")
+            return 2
     gate = parse_floors(args.floor)
 
     bot = None
