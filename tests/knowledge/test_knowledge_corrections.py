@@ -220,6 +220,19 @@ def test_5_provider_named_for_3_to_20_days(real: Knowledge) -> None:
     assert "through Tencent Cloud" in text and "3 to 20 business days" in text and "通过腾讯云" in text
 
 
+@pytest.mark.parametrize(
+    "entry_id, fact",
+    [
+        ("transfer_max_websites", "up to 10 websites"),
+        ("access_transfer_45_days", "45 days"),
+        ("access_bureau_not_synced", "1-2 business days"),
+    ],
+)
+def test_5_other_tencent_cloud_rules_name_tencent_cloud(real: Knowledge, entry_id: str, fact: str) -> None:
+    text = answer(real, entry_id)
+    assert fact in text and "Tencent Cloud's FAQ" in text and "腾讯云" in text
+
+
 def test_5_provider_named_for_the_filing_platform(real: Knowledge) -> None:
     result = advice(deregistration_route(kb=real, dereg_owner="other_entity", province="jiangsu"))
     for text in (everything(result), answer(real, "dereg_other_entity")):
