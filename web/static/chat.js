@@ -157,7 +157,12 @@
 
   Chat.prototype.connect = function () {
     var self = this;
-    var socket = this.options.io(this.options.url, { path: this.options.path });
+    // WebSocket first (no polling round trips, fewer bytes); polling if WebSocket fails.
+    var socket = this.options.io(this.options.url, {
+      path: this.options.path,
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true
+    });
     this.socket = socket;
     socket.on('connect', function () {
       self.confirmed = false;
