@@ -24,6 +24,13 @@
   // [label](url) | **bold** | a bare http(s) URL (trailing punctuation, ASCII or CJK, left out)
   var INLINE = /\[([^\]\n]+)\]\(([^()\s]+)\)|\*\*([^*\n]+)\*\*|(https?:\/\/[^\s<>()（）「」，。、；！？]*[^\s<>()（）「」，。、；！？.,;:!?'"])/g;
   var LIST_ITEM = /^\s*[-*•]\s+/;
+  var NUMBERED = /^\s*(\d{1,3})[.)]\s+/;
+
+  function lineKind(line) {
+    if (LIST_ITEM.test(line)) return 'ul';
+    if (NUMBERED.test(line)) return 'ol';
+    return 'p';
+  }
 
   function messageLanguage(text) {
     var plain = String(text).replace(/\]\([^)]*\)/g, ']').replace(/https?:\/\/\S+/g, '');
@@ -76,32 +83,33 @@
     }
   }
 
-  /** Markdown subset -> DOM: paragraphs at blank lines, runs of "- " lines as one list. */
+  /** Markdown subset -> DOM: paragraphs at blank lines, runs of "- " or "1. " lines as one list. */
   function renderText(container, text) {
     var blocks = String(text).replace(/\r\n?/g, '\n').split(/\n\s*\n/);
     blocks.forEach(function (block) {
       var lines = block.split('\n').filter(function (l) { return l.trim() !== ''; });
       var i = 0;
       while (i < lines.length) {
-        if (LIST_ITEM.test(lines[i])) {
-          var ul = document.createElement('ul');
-          while (i < lines.length && LIST_ITEM.test(lines[i])) {
-            var li = document.createElement('li');
-            appendInline(li, lines[i].replace(LIST_ITEM, ''));
-            ul.appendChild(li);
-            i += 1;
-          }
-          container.appendChild(ul);
-        } else {
-          var para = [];
-          while (i < lines.length && !LIST_ITEM.test(lines[i])) {
-            para.push(lines[i]);
-            i += 1;
-          }
-          var p = document.createElement('p');
-          appendLines(p, para);
-          container.appendChild(p);
+        var kind = lineKind(lines[i]);
+        var run = [];
+        while (i < lines.length && lineKind(lines[i]) === kind) {
+          run.push(lines[i]);
+          i += 1;
         }
+        if (kind === 'p') {
+          var p = document.createElement('p');
+          appendLines(p, run);
+          container.appendChild(p);
+          continue;
+        }
+        var list = document.createElement(kind);
+        if (kind === 'ol') list.start = parseInt(NUMBERED.exec(run[0])[1], 10);
+        run.forEach(function (line) {
+          var li = document.createElement('li');
+          appendInline(li, line.replace(kind === 'ul' ? LIST_ITEM : NUMBERED, ''));
+          list.appendChild(li);
+        });
+        container.appendChild(list);
       }
     });
   }
