@@ -223,6 +223,10 @@
     var text = typeof message.text === 'string' ? message.text : '';
     if (!text && !replies.length) return; // images, custom payloads: not shown on this page
     this.setTyping(false);
+    if (!text) {
+      this.showReplies(replies);
+      return;
+    }
     this.add({ who: 'bot', text: text, replies: replies });
     this.showReplies(replies);
   };
