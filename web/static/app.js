@@ -223,6 +223,11 @@
       }
     });
     chat.start();
+    // socket.io keeps retrying (a refused origin can even look connected for a moment, over
+    // polling): after a while without a confirmed session, tell the visitor.
+    window.setTimeout(function () {
+      if (!connected) setStatus('unavailable');
+    }, 10000);
   }
 
   if (document.readyState === 'loading') {
