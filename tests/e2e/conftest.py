@@ -148,6 +148,16 @@ def browser_context(playwright_instance, tmp_path, device):
         shutil.rmtree(user_data_dir, ignore_errors=True)
 
 
+def conversation_id(session_id: str) -> str:
+    """Rasa's conversation (sender) id of a session id the server confirmed.
+
+    The server may confirm a signed token ``<conversation>.<expiry>.<signature>`` instead of the
+    bare id (channels/socketio.py with channels/sessions.py); the tracker is kept under the first
+    part. A bare id is its own conversation id.
+    """
+    return session_id.split(".", 1)[0]
+
+
 def run_axe(page, name: str) -> List[dict]:
     """Runs axe-core (web/node_modules, from npm) in the page; saves and returns its violations.
 

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from tests.conftest import free_port
-from tests.e2e.conftest import ARTIFACTS, screenshot
+from tests.e2e.conftest import ARTIFACTS, conversation_id, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 
@@ -178,7 +178,7 @@ def test_session_id_is_the_one_the_server_confirmed(chat, bot):
     assert uttered[0]["customData"] == {"language": "en"}
     if bot.api_token:
         tracker = requests.get(
-            f"{bot.url}/conversations/{confirmed}/tracker",
+            f"{bot.url}/conversations/{conversation_id(confirmed)}/tracker",
             params={"token": bot.api_token}, timeout=30,
         ).json()
         texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
@@ -290,7 +290,7 @@ def test_html_in_a_bot_message_is_shown_as_text(chat, bot):
         "[run](javascript:alert(document.domain)) [data](data:text/html,<b>x</b>)"
     )
     response = requests.post(
-        f"{bot.url}/conversations/{chat.session_id()}/tracker/events",
+        f"{bot.url}/conversations/{conversation_id(chat.session_id())}/tracker/events",
         params={"output_channel": "latest", "execute_side_effects": "true",
                 "token": bot.api_token},
         json=[{"event": "bot", "text": text}],

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.e2e.conftest import ARTIFACTS, run_axe, screenshot
+from tests.e2e.conftest import ARTIFACTS, conversation_id, run_axe, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 
@@ -218,7 +218,7 @@ def test_keyboard_reaches_each_quick_reply_and_enter_sends_its_payload(page, bot
     wait_for_bot(page, before + 1)
     if bot.api_token:
         tracker = requests.get(
-            f"{bot.url}/conversations/{session}/tracker",
+            f"{bot.url}/conversations/{conversation_id(session)}/tracker",
             params={"token": bot.api_token}, timeout=30,
         ).json()
         texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
