@@ -21,8 +21,9 @@
   var SAFE_URL = /^(https?:|mailto:|tel:)/i;
   var CJK = /[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]/g;
   var LATIN_WORD = /[A-Za-z]+/g;
-  // [label](url) | **bold** | a bare http(s) URL (trailing punctuation, ASCII or CJK, left out)
-  var INLINE = /\[([^\]\n]+)\]\(([^()\s]+)\)|\*\*([^*\n]+)\*\*|(https?:\/\/[^\s<>()（）「」，。、；！？]*[^\s<>()（）「」，。、；！？.,;:!?'"])/g;
+  // [label](url, one level of parentheses) | **bold** | a bare http(s) URL (trailing punctuation,
+  // ASCII or CJK, left out)
+  var INLINE = /\[([^\]\n]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)|\*\*([^*\n]+)\*\*|(https?:\/\/[^\s<>()（）「」，。、；！？]*[^\s<>()（）「」，。、；！？.,;:!?'"])/g;
   var LIST_ITEM = /^\s*[-*•]\s+/;
   var NUMBERED = /^\s*(\d{1,3})[.)]\s+/;
 
