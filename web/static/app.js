@@ -212,9 +212,10 @@
       storage: storage,
       language: function () { return lang; },
       initPayload: function () { return languagePayload('greet', lang); },
-      labels: {
-        bot: { text: TEXT[lang].bot, lang: lang === 'zh' ? 'zh-CN' : 'en' },
-        user: { text: TEXT[lang].user, lang: lang === 'zh' ? 'zh-CN' : 'en' }
+      // the screen reader's "Assistant:" / "You:" before each message, in the page language
+      labels: function () {
+        var tag = lang === 'zh' ? 'zh-CN' : 'en';
+        return { bot: { text: TEXT[lang].bot, lang: tag }, user: { text: TEXT[lang].user, lang: tag } };
       },
       onStatus: function (state) {
         if (state === 'connected') connected = true;

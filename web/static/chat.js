@@ -132,7 +132,7 @@
   }
 
   /**
-   * options: {io, url, path, storage, labels: {bot, user}, language(): 'en'|'zh',
+   * options: {io, url, path, storage, labels(): {bot, user: {text, lang}}, language(): 'en'|'zh',
    *           initPayload(): string, onStatus(state): 'connected'|'disconnected'|'unavailable'}
    */
   function Chat(options) {
@@ -247,7 +247,7 @@
     item.setAttribute('lang', messageLanguage(message.text));
     var who = document.createElement('span');
     who.className = 'visually-hidden';
-    var label = this.options.labels[message.who === 'user' ? 'user' : 'bot'];
+    var label = this.options.labels()[message.who === 'user' ? 'user' : 'bot'];
     who.setAttribute('lang', label.lang);
     who.textContent = label.text;
     item.appendChild(who);
