@@ -38,7 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SET_DIR = ROOT / "tests" / "conversations"
 FACTS_FILE = "facts.yml"
 LANGS = ("en", "zh", "zh_hant", "mixed")
-START_TIMEOUT = 900  # seconds to wait for the bot started from models/icp.tar.gz
 PERSONAS = ("used_domain", "agency", "shop", "hk_company", "foreign_dev")
 
 # The targets of issue 13 (rates are conversation pass rates, except `direct`: turns).
@@ -404,12 +403,9 @@ def print_report(summary: dict, seconds: float) -> None:
 def start_bot(logs: Path):
     """The action server + Rasa from models/icp.tar.gz on free ports (tests/conftest.py)."""
     sys.path.insert(0, str(ROOT))
-    import tests.conftest as fixtures
+    from tests.conftest import RunningBot
 
-    # Loading the model takes about a minute on an idle machine and several on a shared busy
-    # one: wait longer than the fixture's default before giving up.
-    fixtures._wait_until_up.__defaults__ = (START_TIMEOUT,)
-    return fixtures.RunningBot(Path(tempfile.mkdtemp(prefix="conv-bench-")), logs)
+    return RunningBot(Path(tempfile.mkdtemp(prefix="conv-bench-")), logs)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
