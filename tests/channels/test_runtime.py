@@ -1,0 +1,129 @@
+"""channels.runtime: action failures answered, log filters, one writer per SQLite database."""
+import json
+import logging
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from rasa.core.actions.action import create_bot_utterance
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from channels import runtime
+
+
+def tracker(*events, language=None):
+    t = DialogueStateTracker.from_events("u1", list(events), slots=[])
+    t.get_slot = lambda name: language if name == "language" else None  # no domain needed
+    return t
+
+
+def failure():
+    return create_bot_utterance(runtime.failure_message(tracker(UserUttered("x"))))
+
+
+@pytest.mark.parametrize("language, words", [("en", "try again"), ("zh", "再试"), (None, "try again")])
+def test_first_failure_says_try_again_in_the_users_language(language, words):
+    message = runtime.failure_message(tracker(UserUttered("hi"), language=language))
+    assert words in message["text"] and "buttons" not in message
+    assert message["utter_action"] == runtime.FAILURE_MARK
+
+
+def test_second_failed_turn_in_a_row_offers_a_human():
+    t = tracker(UserUttered("hi"), failure(), ActionExecuted("action_listen"), UserUttered("again"), language="zh")
+    message = runtime.failure_message(t)
+    assert "人工" in message["text"]
+    assert message["buttons"] == [{"title": "转人工客服", "payload": "/request_human"}]
+
+
+def test_a_good_turn_in_between_starts_over():
+    t = tracker(
+        UserUttered("hi"), failure(), UserUttered("ok"), BotUttered("fine"), UserUttered("again")
+    )
+    assert "buttons" not in runtime.failure_message(t)
+
+
+def test_one_failure_message_per_turn():
+    assert runtime.failure_message(tracker(UserUttered("hi"), failure())) is None
+
+
+class FakeNLG:
+    async def generate(self, name, tracker, channel, **kwargs):
+        return {"text": f"[{name}]"} if name == "utter_handoff" else None
+
+
+class FakeChannel:
+    @staticmethod
+    def name():
+        return "rest"
+
+
+async def test_a_failed_handoff_still_records_the_request():
+    events = await runtime.failure_events("action_handoff", FakeNLG(), tracker(UserUttered("人工")), FakeChannel())
+    assert events[0].text == "[utter_handoff]"
+    slots = {e.key: e.value for e in events if isinstance(e, SlotSet)}
+    assert slots["handoff_status"] == "waiting" and slots["handoff_reason"] == "requested"
+
+
+async def test_other_failed_actions_get_the_polite_message():
+    events = await runtime.failure_events("action_bureau_link", FakeNLG(), tracker(UserUttered("x")), FakeChannel())
+    assert [type(e) for e in events] == [BotUttered] and "try again" in events[0].text
+
+
+def test_sender_ids_are_hashed_in_the_failure_line(caplog):
+    with caplog.at_level(logging.ERROR, logger="channels.runtime"):
+        runtime.log_turn_failure("action_failed", "secret-session-id", action="a")
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert "secret-session-id" not in line
+    assert json.loads(line.split(" ", 1)[1])["sender"] == runtime.hashed("secret-session-id")
+
+
+# --- log filters -----------------------------------------------------------------------------------
+
+
+def record(message, name="rasa.core.nlg.interpolator"):
+    return logging.LogRecord(name, logging.ERROR, __file__, 1, message, (), None)
+
+
+def test_payload_interpolation_errors_are_dropped_template_errors_kept():
+    f = runtime.PayloadInterpolationFilter()
+    payload = json.dumps({"event": "interpolator.interpolate.text", "placeholder_key": '"province":"beijing"'})
+    template = json.dumps({"event": "interpolator.interpolate.text", "placeholder_key": "provnce"})
+    assert not f.filter(record(payload))
+    assert f.filter(record(template))
+    assert not f.filter(record("interpolator.interpolate.text placeholder_key='\"province\":\"x\"'"))
+    assert f.filter(record("something else"))
+
+
+def test_long_log_messages_are_cut():
+    r = record("x" * 5000)
+    assert runtime.TruncatingFilter(100).filter(r)
+    assert r.getMessage().startswith("x" * 100 + "…") and "5000 chars" in r.getMessage()
+
+
+# --- single writer ---------------------------------------------------------------------------------
+
+
+def test_a_second_process_cannot_take_the_database_lock(tmp_path):
+    db = tmp_path / "tracker.db"
+    assert runtime.hold_single_writer_lock(db)
+    assert runtime.hold_single_writer_lock(db)  # the same process again: fine
+    other = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            from pathlib import Path
+            from channels import runtime
+            print(runtime.hold_single_writer_lock(Path({str(db)!r})))
+        """)],
+        capture_output=True, text=True, cwd=str(__import__("pathlib").Path(__file__).parents[2]),
+    )
+    assert other.stdout.strip() == "False", other.stderr
+
+
+def test_sqlite_path_of_rasas_sql_tracker_store(tmp_path):
+    from rasa.core.tracker_store import AwaitableTrackerStore, SQLTrackerStore
+    from rasa.core.tracker_store import InMemoryTrackerStore
+
+    store = SQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"))
+    assert runtime.sqlite_path(AwaitableTrackerStore(store)) == (tmp_path / "t.db").resolve()
+    assert runtime.sqlite_path(InMemoryTrackerStore(None)) is None
