@@ -44,7 +44,8 @@ import logging
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from collections import OrderedDict
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 logger = logging.getLogger(__name__)
 
@@ -86,11 +87,18 @@ def log_turn_failure(event: Text, sender_id: Any, **fields: Any) -> None:
 
 
 def _language(tracker: Any) -> Text:
-    for slot in ("language", "language_preference"):
-        value = tracker.get_slot(slot) if hasattr(tracker, "get_slot") else None
-        if value in ("en", "zh"):
-            return value
-    return "en"
+    """The user's language: an explicit preference, else the language the NLU detected in this
+    message (the ``language`` entity; the slot itself is filled by an action, which may be the
+    one failing), else the slot, else English."""
+    preference = tracker.get_slot("language_preference")
+    if preference in ("en", "zh"):
+        return preference
+    latest = getattr(tracker, "latest_message", None)
+    for entity in (getattr(latest, "entities", None) or []):
+        if entity.get("entity") == "language" and entity.get("value") in ("en", "zh"):
+            return entity["value"]
+    language = tracker.get_slot("language")
+    return language if language in ("en", "zh") else "en"
 
 
 def _is_failure(event: Any) -> bool:
@@ -161,6 +169,20 @@ def _float_env(name: Text, default: float) -> float:
 
 
 _installed = False
+_logged_turns: "OrderedDict[Tuple[Text, float], None]" = OrderedDict()
+
+
+def _first_failure_of_turn(tracker: Any) -> bool:
+    """True once per user turn (sender id + time of its latest message): several actions of one
+    turn failing is one failed turn in the log."""
+    latest = getattr(tracker, "latest_message", None)
+    key = (str(tracker.sender_id), float(getattr(latest, "timestamp", 0) or 0))
+    if key in _logged_turns:
+        return False
+    _logged_turns[key] = None
+    while len(_logged_turns) > 1000:
+        _logged_turns.popitem(last=False)
+    return True
 
 
 def install_action_guard() -> None:
@@ -187,15 +209,16 @@ def install_action_guard() -> None:
         except ActionExecutionRejection:
             raise
         except Exception as e:  # down, timed out, 5xx, invalid answer
-            cause = e.__cause__ or e
-            log_turn_failure(
-                "action_failed",
-                tracker.sender_id,
-                action=self.name(),
-                error=type(cause).__name__,
-                detail=str(cause)[:200],
-                timeout_s=timeout,
-            )
+            if _first_failure_of_turn(tracker):
+                cause = e.__cause__ or e
+                log_turn_failure(
+                    "action_failed",
+                    tracker.sender_id,
+                    action=self.name(),
+                    error=type(cause).__name__,
+                    detail=str(cause)[:200],
+                    timeout_s=timeout,
+                )
             return await failure_events(self.name(), nlg, tracker, output_channel)
 
     run.__wrapped__ = original_run  # type: ignore[attr-defined]
@@ -239,10 +262,27 @@ class TruncatingFilter(logging.Filter):
         return True
 
 
+class ReplacedActionErrorFilter(logging.Filter):
+    """Drops Rasa's own ERROR for an action server it could not reach: the guard logs the failed
+    turn once, as a structured line (several actions of a turn fail together)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.levelno >= logging.ERROR
+            and _installed
+            and record.getMessage().startswith("Failed to run custom action")
+        )
+
+
+def _add_filter(logger_name: Text, log_filter: logging.Filter) -> None:
+    target = logging.getLogger(logger_name)
+    if not any(type(f) is type(log_filter) for f in target.filters):
+        target.addFilter(log_filter)
+
+
 def install_log_filters() -> None:
-    interpolator = logging.getLogger("rasa.core.nlg.interpolator")
-    if not any(isinstance(f, PayloadInterpolationFilter) for f in interpolator.filters):
-        interpolator.addFilter(PayloadInterpolationFilter())
+    _add_filter("rasa.core.nlg.interpolator", PayloadInterpolationFilter())
+    _add_filter("rasa.core.actions.action", ReplacedActionErrorFilter())
     limit = int(_float_env(LOG_MAX_ENV, DEFAULT_LOG_MAX))
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, TruncatingFilter) for f in handler.filters):

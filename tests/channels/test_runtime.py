@@ -127,3 +127,39 @@ def test_sqlite_path_of_rasas_sql_tracker_store(tmp_path):
     store = SQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"))
     assert runtime.sqlite_path(AwaitableTrackerStore(store)) == (tmp_path / "t.db").resolve()
     assert runtime.sqlite_path(InMemoryTrackerStore(None)) is None
+
+
+async def test_a_second_server_on_one_sqlite_store_is_refused_at_start(tmp_path):
+    """after_server_start with Rasa's own stores: a database whose lock another process holds
+    stops the start with a message that says what to do; a shared lock store is let through."""
+    from types import SimpleNamespace
+
+    from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    db = tmp_path / "tracker.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from pathlib import Path
+            from channels import runtime
+            print(runtime.hold_single_writer_lock(Path({str(db)!r})), flush=True)
+            time.sleep(60)
+        """)],
+        stdout=subprocess.PIPE, text=True, cwd=str(__import__("pathlib").Path(__file__).parents[2]),
+    )
+    try:
+        assert holder.stdout.readline().strip() == "True"
+        store = SQLTrackerStore(dialect="sqlite", db=str(db))
+        app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=store, lock_store=InMemoryLockStore())))
+        with pytest.raises(SystemExit) as refused:
+            await runtime.after_server_start(app)
+        assert "another Rasa process already uses the tracker database" in str(refused.value)
+        assert "lock_store" in str(refused.value)
+
+        shared = object.__new__(RedisLockStore)  # a shared lock store: no refusal (no Redis needed)
+        app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=store, lock_store=shared)))
+        await runtime.after_server_start(app)
+    finally:
+        holder.kill()
+        holder.wait()
