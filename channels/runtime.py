@@ -16,7 +16,10 @@ credentials.yml gets them without a wrapper script:
    ``action_handoff`` itself fails, the handoff slots are set here (the agent console reads them
    from the tracker) and the domain's ``utter_handoff`` is sent: the user asking for a person is
    exactly the one who must not be lost while the action server is down.
-   ``ActionExecutionRejection`` (a form's validation saying no) is passed on untouched.
+   ``ActionExecutionRejection`` (a form's validation saying no) is passed on untouched. Rasa drops
+   the events of actions it runs inside others (a form's validation, slot-mapping actions), so
+   ``MessageProcessor._run_prediction_loop`` is wrapped too: a turn in which an action failed ends
+   with the failure message if it has none yet.
 3. **The action server's shared secret**: with ``ACTION_SERVER_TOKEN`` set, every action call
    carries ``Authorization: Bearer <token>`` (EndpointConfig headers); the action server
    (``action_server``) refuses calls without it.
@@ -169,20 +172,43 @@ def _float_env(name: Text, default: float) -> float:
 
 
 _installed = False
-_logged_turns: "OrderedDict[Tuple[Text, float], None]" = OrderedDict()
+# Turns (sender id, time of the user message) in which an action failed.
+_failed_turns: "OrderedDict[Tuple[Text, float], None]" = OrderedDict()
+
+
+def _turn_key(tracker: Any) -> Tuple[Text, float]:
+    latest = getattr(tracker, "latest_message", None)
+    return (str(tracker.sender_id), float(getattr(latest, "timestamp", 0) or 0))
 
 
 def _first_failure_of_turn(tracker: Any) -> bool:
-    """True once per user turn (sender id + time of its latest message): several actions of one
-    turn failing is one failed turn in the log."""
-    latest = getattr(tracker, "latest_message", None)
-    key = (str(tracker.sender_id), float(getattr(latest, "timestamp", 0) or 0))
-    if key in _logged_turns:
+    """Marks the turn as failed; True the first time: several actions of one turn failing is
+    one failed turn in the log."""
+    key = _turn_key(tracker)
+    if key in _failed_turns:
         return False
-    _logged_turns[key] = None
-    while len(_logged_turns) > 1000:
-        _logged_turns.popitem(last=False)
+    _failed_turns[key] = None
+    while len(_failed_turns) > 1000:
+        _failed_turns.popitem(last=False)
     return True
+
+
+async def answer_failed_turn(tracker: Any, output_channel: Any) -> None:
+    """At the end of a turn in which an action failed: the failure message, unless the turn
+    already has it. Needed because Rasa keeps a failed action's events only when the processor
+    ran the action itself: a form's validation (``validate_<form>``) or a slot-mapping action
+    (``action_detect_language``) failing has its events dropped, and the user would get a
+    misleading "please rephrase" or nothing."""
+    if _turn_key(tracker) not in _failed_turns:
+        return
+    from rasa.core.actions.action import create_bot_utterance
+
+    message = failure_message(tracker)
+    if message is None:
+        return
+    event = create_bot_utterance(message)
+    tracker.update(event)
+    await output_channel.send_response(tracker.sender_id, event.message())
 
 
 def install_action_guard() -> None:
@@ -223,6 +249,17 @@ def install_action_guard() -> None:
 
     run.__wrapped__ = original_run  # type: ignore[attr-defined]
     RemoteAction.run = run  # type: ignore[assignment]
+
+    from rasa.core.processor import MessageProcessor
+
+    original_loop = MessageProcessor._run_prediction_loop
+
+    async def run_prediction_loop(self: Any, output_channel: Any, tracker: Any) -> None:
+        await original_loop(self, output_channel, tracker)
+        await answer_failed_turn(tracker, output_channel)
+
+    run_prediction_loop.__wrapped__ = original_loop  # type: ignore[attr-defined]
+    MessageProcessor._run_prediction_loop = run_prediction_loop  # type: ignore[assignment]
     _installed = True
     logger.info(
         f"Action calls time out after {timeout:g} s"

@@ -163,3 +163,29 @@ async def test_a_second_server_on_one_sqlite_store_is_refused_at_start(tmp_path)
     finally:
         holder.kill()
         holder.wait()
+
+
+class CollectingChannel:
+    def __init__(self):
+        self.sent = []
+
+    @staticmethod
+    def name():
+        return "rest"
+
+    async def send_response(self, recipient_id, message):
+        self.sent.append(message)
+
+
+async def test_a_turn_whose_failure_was_dropped_still_ends_with_the_failure_message():
+    t = tracker(UserUttered("我自己的"), BotUttered("please rephrase"), language="zh")
+    channel = CollectingChannel()
+    await runtime.answer_failed_turn(t, channel)
+    assert channel.sent == []  # nothing failed in this turn
+
+    assert runtime._first_failure_of_turn(t)  # what the RemoteAction wrapper does on failure
+    await runtime.answer_failed_turn(t, channel)
+    assert [m["text"] for m in channel.sent] == [runtime.FAILURE_REPLIES["failed"]["zh"]]
+    assert runtime._is_failure(list(t.events)[-1])  # stored with the turn
+    await runtime.answer_failed_turn(t, channel)
+    assert len(channel.sent) == 1  # once
