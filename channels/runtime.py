@@ -4,6 +4,9 @@ Installed by the channels' blueprints (``install_action_guard()`` when a bluepri
 ``after_server_start`` as a listener; both idempotent), so that ``rasa run`` with this project's
 credentials.yml gets them without a wrapper script:
 
+0. **No request stops the process**: ``SQLTrackerStore.session_scope`` turns any ``ValueError``
+   inside a session into ``sys.exit(1)``; it is re-raised as ``TrackerStoreError`` instead
+   (``install_tracker_store_guard``), behind the channels' own Unicode checks.
 1. **Action calls time out** after ``ACTION_TIMEOUT_SECONDS`` (default 5) instead of Rasa's
    hard-coded 300 s (``rasa.core.constants.DEFAULT_REQUEST_TIMEOUT``, read at call time by
    ``RemoteAction.run`` and ``EndpointConfig.session``; rasa#9789 asked for a setting, 3.6 has
@@ -215,6 +218,7 @@ def install_action_guard() -> None:
     """Lowers the action call timeout, wraps ``RemoteAction.run`` and adds the shared secret.
     Idempotent: every channel calls it."""
     global _installed
+    install_tracker_store_guard()
     if _installed:
         return
     import rasa.core.actions.action as rasa_action
@@ -265,6 +269,42 @@ def install_action_guard() -> None:
         f"Action calls time out after {timeout:g} s"
         + ("; the action server's shared secret is sent" if token else "")
     )
+
+
+class TrackerStoreError(RuntimeError):
+    """A request's data the SQL tracker store could not write or read (e.g. not encodable)."""
+
+
+_store_guarded = False
+
+
+def install_tracker_store_guard() -> None:
+    """Defence in depth behind ``channels.limits``: ``SQLTrackerStore.session_scope`` answers every
+    ``ValueError`` raised inside a session (``UnicodeEncodeError`` of a lone surrogate included)
+    with ``sys.exit(1)``, taking it for a missing PostgreSQL schema. A ``ValueError`` raised by the
+    work done *inside* the session is re-raised as ``TrackerStoreError`` before it gets there: that
+    request fails, the server stays up. The schema check itself (before the session is handed
+    out) still stops the server, as intended."""
+    global _store_guarded
+    if _store_guarded:
+        return
+    import contextlib
+
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    original_scope = SQLTrackerStore.session_scope
+
+    @contextlib.contextmanager
+    def session_scope(self: Any) -> Any:
+        with original_scope(self) as session:
+            try:
+                yield session
+            except ValueError as e:
+                raise TrackerStoreError(f"tracker store operation failed: {type(e).__name__}") from e
+
+    session_scope.__wrapped__ = original_scope  # type: ignore[attr-defined]
+    SQLTrackerStore.session_scope = session_scope  # type: ignore[assignment]
+    _store_guarded = True
 
 
 class PayloadInterpolationFilter(logging.Filter):

@@ -240,9 +240,15 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                     ):
                         # Only the session confirmed to this connection may be written to;
                         # Rasa's handler would accept any session id.
-                        logger.debug(
-                            f"Ignoring message from socket.io client {sid} for a session it "
-                            f"has not been given."
+                        logger.info(
+                            f"socket.io client {sid}: message for a session it has not been "
+                            f"given (expired or forged); not processed."
+                        )
+                        await sio.emit(
+                            self.bot_message_evt,
+                            {"text": limits.reply_text("no_session", self.limits)},
+                            room=sid,  # this socket only, never the session's room
+                            namespace=self.namespace,
                         )
                         return
                     data = {**data, "session_id": conversation}  # Rasa's sender id

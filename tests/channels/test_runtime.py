@@ -189,3 +189,16 @@ async def test_a_turn_whose_failure_was_dropped_still_ends_with_the_failure_mess
     assert runtime._is_failure(list(t.events)[-1])  # stored with the turn
     await runtime.answer_failed_turn(t, channel)
     assert len(channel.sent) == 1  # once
+
+
+async def test_an_unencodable_sender_fails_the_request_not_the_process(tmp_path):
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    runtime.install_tracker_store_guard()
+    store = SQLTrackerStore(dialect="sqlite", db=str(tmp_path / "t.db"))
+    bad = DialogueStateTracker.from_events("x\udc00", [UserUttered("hi")])
+    with pytest.raises(runtime.TrackerStoreError):
+        await store.save(bad)
+    good = DialogueStateTracker.from_events("u1", [UserUttered("hi")])
+    await store.save(good)  # the store still works
+    assert (await store.retrieve("u1")).latest_message.text == "hi"

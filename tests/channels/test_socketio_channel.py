@@ -247,7 +247,10 @@ async def test_another_users_session_can_be_neither_joined_nor_written_to(serve)
             await asyncio.sleep(0.5)
             assert agent.messages == []
             assert await alice.say("mine") == {"text": "echo: mine"}
-            assert mallory.bot.empty()
+            await asyncio.sleep(0.5)
+            got = [mallory.bot.get_nowait() for _ in range(mallory.bot.qsize())]
+            # mallory is told her session is not valid, and never sees alice's conversation
+            assert len(got) == 2 and all("expired or is not yours" in m["text"] for m in got)
 
 
 @pytest.mark.asyncio
