@@ -94,12 +94,15 @@ def log_turn_failure(event: Text, sender_id: Any, **fields: Any) -> None:
 
 def _language(tracker: Any) -> Text:
     """The user's language: an explicit preference, else the language the NLU detected in this
-    message (the ``language`` entity; the slot itself is filled by an action, which may be the
-    one failing), else the slot, else English."""
+    message (``parse_data["language"]`` or a ``language`` entity; the slot itself is filled by an
+    action, which may be the one failing), else the slot, else English."""
     preference = tracker.get_slot("language_preference")
     if preference in ("en", "zh"):
         return preference
     latest = getattr(tracker, "latest_message", None)
+    detected = (getattr(latest, "parse_data", None) or {}).get("language")
+    if detected in ("en", "zh"):
+        return detected  # components/ language detector, in the parse data of every message
     for entity in (getattr(latest, "entities", None) or []):
         if entity.get("entity") == "language" and entity.get("value") in ("en", "zh"):
             return entity["value"]
@@ -180,7 +183,11 @@ _failed_turns: "OrderedDict[Tuple[Text, float], None]" = OrderedDict()
 
 
 def _turn_key(tracker: Any) -> Tuple[Text, float]:
-    latest = getattr(tracker, "latest_message", None)
+    # The turn's user event, not ``latest_message``: the core fallback reverts the user message
+    # (UserUtteranceReverted) and latest_message then points at the turn before.
+    from rasa.shared.core.events import UserUttered
+
+    latest = next((e for e in reversed(tracker.events) if isinstance(e, UserUttered)), None)
     return (str(tracker.sender_id), float(getattr(latest, "timestamp", 0) or 0))
 
 

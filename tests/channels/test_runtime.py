@@ -202,3 +202,21 @@ async def test_an_unencodable_sender_fails_the_request_not_the_process(tmp_path)
     good = DialogueStateTracker.from_events("u1", [UserUttered("hi")])
     await store.save(good)  # the store still works
     assert (await store.retrieve("u1")).latest_message.text == "hi"
+
+
+def test_the_language_detected_in_the_message_wins_over_an_unfilled_slot():
+    message = UserUttered("我自己的", parse_data={"intent": {}, "entities": [], "language": "zh"})
+    assert "再试" in runtime.failure_message(tracker(message))["text"]
+
+
+async def test_a_reverted_user_message_still_counts_as_this_turn():
+    from rasa.shared.core.events import UserUtteranceReverted
+
+    first, second = UserUttered("a"), UserUttered("b")
+    t = DialogueStateTracker.from_events("u-revert", [first, BotUttered("x"), second], slots=[])
+    assert runtime._first_failure_of_turn(t)
+    t.update(BotUttered("please rephrase"))
+    t.update(UserUtteranceReverted())  # the core fallback; latest_message is "a" again
+    channel = CollectingChannel()
+    await runtime.answer_failed_turn(t, channel)
+    assert len(channel.sent) == 1
