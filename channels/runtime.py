@@ -152,10 +152,15 @@ async def failure_events(action_name: Text, nlg: Any, tracker: Any, output_chann
             SlotSet("handoff_requested_at", datetime.now(timezone.utc).isoformat(timespec="seconds")),
             SlotSet("handoff_reason", "requested"),
         ]
-        draft = await nlg.generate("utter_handoff", tracker, output_channel.name())
+        # In the user's language even when action_detect_language failed too (the response's
+        # variations are conditioned on the language slot).
+        rendering = tracker.copy()
+        rendering.update(SlotSet("language", _language(tracker)))
+        draft = await nlg.generate("utter_handoff", rendering, output_channel.name())
         if draft:
             draft["utter_action"] = "utter_handoff"
             events.insert(0, create_bot_utterance(draft))
+            _failed_turns[_turn_key(tracker)] = True  # answered: no failure message at the end
             return events
     message = failure_message(tracker)
     return [create_bot_utterance(message)] if message else []
@@ -178,8 +183,9 @@ def _float_env(name: Text, default: float) -> float:
 
 
 _installed = False
-# Turns (sender id, time of the user message) in which an action failed.
-_failed_turns: "OrderedDict[Tuple[Text, float], None]" = OrderedDict()
+# Turns (sender id, time of the user message) in which an action failed; True once the turn has
+# been answered for it otherwise (the handoff recorded here).
+_failed_turns: "OrderedDict[Tuple[Text, float], Optional[bool]]" = OrderedDict()
 
 
 def _turn_key(tracker: Any) -> Tuple[Text, float]:
@@ -209,7 +215,8 @@ async def answer_failed_turn(tracker: Any, output_channel: Any) -> None:
     ran the action itself: a form's validation (``validate_<form>``) or a slot-mapping action
     (``action_detect_language``) failing has its events dropped, and the user would get a
     misleading "please rephrase" or nothing."""
-    if _turn_key(tracker) not in _failed_turns:
+    key = _turn_key(tracker)
+    if key not in _failed_turns or _failed_turns[key] is True:
         return
     from rasa.core.actions.action import create_bot_utterance
 

@@ -60,10 +60,15 @@ class FakeChannel:
 
 
 async def test_a_failed_handoff_still_records_the_request():
-    events = await runtime.failure_events("action_handoff", FakeNLG(), tracker(UserUttered("人工")), FakeChannel())
+    t = DialogueStateTracker.from_events("u-handoff", [UserUttered("人工")], slots=[])
+    runtime._first_failure_of_turn(t)
+    events = await runtime.failure_events("action_handoff", FakeNLG(), t, FakeChannel())
     assert events[0].text == "[utter_handoff]"
     slots = {e.key: e.value for e in events if isinstance(e, SlotSet)}
     assert slots["handoff_status"] == "waiting" and slots["handoff_reason"] == "requested"
+    channel = CollectingChannel()
+    await runtime.answer_failed_turn(t, channel)
+    assert channel.sent == []  # the handoff answered the turn
 
 
 async def test_other_failed_actions_get_the_polite_message():
