@@ -127,7 +127,7 @@ def _compiled(pattern: Text) -> Pattern:
 
 # --- replies the channel gives itself -------------------------------------------------------------
 #
-# These two answers are produced in the channel, not by Rasa: a message refused here must not reach
+# These answers are produced in the channel, not by Rasa: a message refused here must not reach
 # the processor or the tracker store (that is the point of refusing it), so no domain response can
 # answer it. Both languages in one message: the text that could tell the language is the one that
 # was refused.
@@ -139,6 +139,10 @@ REPLIES: Dict[Text, Text] = {
     "unreadable": (
         "Sorry, I could not read that message. Please type it again.\n\n"
         "抱歉，这条消息无法识别，请重新输入。"
+    ),
+    "no_session": (
+        "This chat session has expired or is not yours. Please reload the page.\n\n"
+        "此会话已过期或无效，请刷新页面。"
     ),
 }
 

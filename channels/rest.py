@@ -11,13 +11,21 @@ Rasa, ``/intent{...}`` shortcuts keep only well-formed entity values, and the bo
 ``INPUT_MAX_REQUEST_BYTES`` (Sanic's ``REQUEST_MAX_SIZE``, refused by Content-Length with 413).
 Same name (``rest``), so the URL stays ``/webhooks/rest/webhook``.
 
+The channel is meant for server-to-server integrations: with ``REST_TOKEN`` set, a request needs
+``Authorization: Bearer $REST_TOKEN`` (401 otherwise). The sender id is then the integrator's
+responsibility: whoever holds the token can write to (and read the replies of) any conversation,
+so the integrator must use unguessable ids per end user. Without ``REST_TOKEN`` (local use) the
+channel is open to whoever reaches the port.
+
 credentials.yml::
 
     channels.rest.CheckedRestInput:
 """
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -27,11 +35,12 @@ from sanic.exceptions import InvalidUsage  # Sanic 21.12's 400 (BadRequest in la
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import limits
+from channels import limits, runtime
 
 logger = logging.getLogger(__name__)
 
 EXAMPLE = '{"sender": "user-1", "message": "你好"}'
+TOKEN_ENV = "REST_TOKEN"
 
 
 def _body(request: Request) -> Dict[Text, Any]:
@@ -44,9 +53,25 @@ def _body(request: Request) -> Dict[Text, Any]:
 class CheckedRestInput(RestInput):
     """``POST /webhooks/rest/webhook`` with ``sender`` and ``message`` checked by ``channels.limits``."""
 
-    def __init__(self, input_limits: Optional[limits.Limits] = None) -> None:
+    def __init__(
+        self, input_limits: Optional[limits.Limits] = None, token: Optional[Text] = None
+    ) -> None:
         # Read once, when credentials.yml is loaded: a bad INPUT_* value stops the start-up.
         self.limits = input_limits or limits.Limits.from_env()
+        self.token = token if token is not None else (os.environ.get(TOKEN_ENV) or "").strip()
+        if not self.token:
+            logger.warning(
+                f"{TOKEN_ENV} is not set: the REST channel accepts requests without a token "
+                f"(fine on a developer machine; set it when the port is reachable by others)."
+            )
+
+    def authorised(self, request: Request) -> bool:
+        if not self.token:
+            return True
+        scheme, _, given = (request.headers.get("Authorization") or "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode("utf-8", "replace"), self.token.encode("utf-8")
+        )
 
     @classmethod
     def name(cls) -> Text:
@@ -86,12 +111,21 @@ class CheckedRestInput(RestInput):
         async def lower_request_size(app: Any, _loop: Any) -> None:
             limits.request_size_limit(app, self.limits)
 
+        runtime.install_action_guard()
+        webhook.listener("after_server_start")(runtime.after_server_start)
+
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not self.authorised(request):
+                return response.json(
+                    {"message": f"Send Authorization: Bearer <{TOKEN_ENV}>."},
+                    status=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="rest"'},
+                )
             try:
                 sender_id = await self._extract_sender(request)
                 checked = limits.check_text(self._extract_message(request), self.limits)
@@ -113,8 +147,12 @@ class CheckedRestInput(RestInput):
                         metadata=metadata,
                     )
                 )
-            except Exception:  # as Rasa's channel: the client gets what was sent so far
-                logger.exception("REST turn failed")
+            except Exception as e:  # as Rasa's channel: the client gets what was sent so far
+                runtime.log_turn_failure(
+                    "turn_failed", sender_id, channel=self.name(), error=type(e).__name__,
+                    text_chars=len(checked.text),
+                )
+                logger.debug("REST turn failed", exc_info=True)
             return response.json(collector.messages)
 
         return webhook

@@ -13,7 +13,18 @@ It also fixes session persistence on the python-socketio this Rasa resolves to (
 ``AsyncServer.enter_room`` is a coroutine): Rasa 3.6.21 calls ``sio.enter_room(...)`` without
 ``await``, so the client never joins the room of its ``session_id`` and, with
 ``session_persistence: true``, never receives a bot message. The ``session_request`` handler below
-awaits it, and a user message is only accepted for a session id this connection has confirmed.
+awaits it.
+
+Conversation identity: Rasa lets the client choose its session id (anyone who knows or guesses
+one joins that conversation and receives its replies). Here the server issues it, signed and
+expiring (``channels.sessions``): ``session_request`` confirms a token only when this server
+signed it and it has not expired, else it issues a new one; the connection joins only that
+conversation's room, and a user message is only accepted with the token confirmed to this
+connection. rasa-webchat needs no change: it keeps whatever ``session_confirm`` returns.
+
+Input limits (``channels.limits``) are applied to every message: a refused one gets the channel's
+bilingual "could not read" or "please shorten" reply and never reaches Rasa. Agent replies
+(``channels.outbound``) are pushed to the conversation's room by the deliverer registered here.
 
 credentials.yml::
 
@@ -30,17 +41,15 @@ credentials.yml::
 import inspect
 import logging
 import os
-import re
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Union
 from urllib.parse import urlsplit
 
 from sanic import Blueprint
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 
-from channels import limits
+from channels import limits, outbound, runtime, sessions
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +57,6 @@ ALLOWED_ORIGINS_ENV = "WEB_ALLOWED_ORIGINS"
 DEFAULT_ALLOWED_ORIGINS = ("http://localhost:5005", "http://127.0.0.1:5005")
 DEFAULT_METADATA_KEY = "customData"
 
-# A session id is chosen by the client (rasa-webchat keeps it in localStorage) and becomes the
-# conversation id: keep it to a plain token.
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -164,6 +170,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         super().__init__(*args, **kwargs)
         self.cors_allowed_origins = allowed_origins_from(cors_allowed_origins)
         self.limits = limits.Limits.from_env()
+        self.signer = sessions.SessionSigner.from_env()
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -182,6 +189,9 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         @socketio_webhook.listener("before_server_start")
         async def lower_request_size(app: Any, _loop: Any) -> None:
             limits.request_size_limit(app, self.limits)
+
+        runtime.install_action_guard()
+        socketio_webhook.listener("after_server_start")(runtime.after_server_start)
         logger.info(
             f"socket.io channel accepts browser connections from: "
             f"{', '.join(self.cors_allowed_origins)}"
@@ -196,17 +206,25 @@ class OriginCheckedSocketIOInput(SocketIOInput):
             if inspect.isawaitable(result):  # python-socketio >= 5.10
                 await result
 
+        async def leave_room(sid: Text, room: Text) -> None:
+            result = sio.leave_room(sid, room, namespace=self.namespace)
+            if inspect.isawaitable(result):
+                await result
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            # Only a token this server signed (and not expired) is confirmed again; anything else
+            # (none, a guess, someone else's expired id) gets a new conversation.
             requested = data.get("session_id") if isinstance(data, dict) else None
-            if isinstance(requested, str) and _SESSION_ID.match(requested):
-                session_id = requested
-            else:
-                session_id = uuid.uuid4().hex
+            token = requested if self.signer.conversation(requested) else self.signer.issue()
+            conversation = self.signer.conversation(token)
+            for room in list(sio.rooms(sid, namespace=self.namespace)):
+                if room != sid and room != conversation:  # one conversation per connection
+                    await leave_room(sid, room)
             if self.session_persistence:
-                await enter_room(sid, session_id)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
-            logger.debug(f"socket.io client {sid} confirmed for session {session_id}.")
+                await enter_room(sid, conversation)
+            await sio.emit("session_confirm", token, room=sid, namespace=self.namespace)
+            logger.debug(f"socket.io client {sid} confirmed for session {runtime.hashed(conversation)}.")
 
         if rasa_handle_message is not None:
 
@@ -216,17 +234,24 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                     logger.debug(f"Ignoring malformed message from socket.io client {sid}.")
                     return
                 if self.session_persistence:
-                    session_id = data.get("session_id")
-                    if not isinstance(session_id, str) or session_id not in sio.rooms(
+                    conversation = self.signer.conversation(data.get("session_id"))
+                    if conversation is None or conversation not in sio.rooms(
                         sid, namespace=self.namespace
                     ):
-                        # Only the session this connection asked for (session_request) may be
-                        # written to; Rasa's handler would accept any session id.
-                        logger.debug(
-                            f"Ignoring message from socket.io client {sid} for a session it "
-                            f"has not joined."
+                        # Only the session confirmed to this connection may be written to;
+                        # Rasa's handler would accept any session id.
+                        logger.info(
+                            f"socket.io client {sid}: message for a session it has not been "
+                            f"given (expired or forged); not processed."
+                        )
+                        await sio.emit(
+                            self.bot_message_evt,
+                            {"text": limits.reply_text("no_session", self.limits)},
+                            room=sid,  # this socket only, never the session's room
+                            namespace=self.namespace,
                         )
                         return
+                    data = {**data, "session_id": conversation}  # Rasa's sender id
                 try:
                     checked = limits.check_text(data.get("message", ""), self.limits)
                     metadata = limits.check_metadata(data.get(self.metadata_key), self.limits)
@@ -242,7 +267,14 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                     "message": limits.clean_shortcut(checked.text),
                     self.metadata_key: metadata or {},
                 }
-                await rasa_handle_message(sid, data)
+                try:
+                    await rasa_handle_message(sid, data)
+                except Exception as e:
+                    runtime.log_turn_failure(
+                        "turn_failed", data.get("session_id") or sid, channel=self.name(),
+                        error=type(e).__name__, text_chars=len(checked.text),
+                    )
+                    logger.debug("socket.io turn failed", exc_info=True)
 
         async def reply_to(sid: Text, data: Dict[Text, Any], text: Text) -> None:
             # The answer of the channel itself (the message never reached Rasa): to the session's
@@ -252,4 +284,13 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                 self.bot_message_evt, {"text": text}, room=room or sid, namespace=self.namespace
             )
 
+        async def deliver(sender_id: Text, message: Dict[Text, Any]) -> bool:
+            """Pushes a message from outside the user's turn (an agent's reply) to every socket
+            in the conversation's room; False when none is connected."""
+            if not any(sio.manager.get_participants(namespace, sender_id)):
+                return False
+            await SocketIOOutput(sio, self.bot_message_evt).send_response(sender_id, dict(message))
+            return True
+
+        outbound.register(self.name(), deliver)
         return socketio_webhook

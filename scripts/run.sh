@@ -56,7 +56,9 @@ wait_for() {  # url, name, pid
   echo "error: $2 did not answer at $1" >&2; exit 1
 }
 
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" > var/actions.log 2>&1 &
+# `rasa run actions` with the safeguards it lacks: 127.0.0.1 only (ACTION_HOST), ACTION_SERVER_TOKEN
+# checked when set, no request bodies in errors (action_server/__init__.py).
+.venv/bin/python -m action_server --actions actions --port "$ACTION_PORT" > var/actions.log 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$ACTION_PORT/health" "action server" "${pids[-1]}"
 
@@ -71,5 +73,10 @@ ICP filing assistant is running (logs in var/). Ctrl-C stops it.
   Chat page:   http://localhost:$RASA_PORT/web/
   REST:        curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'
 MSG
+if [ -z "${REST_TOKEN:-}" ]; then
+  echo "  REST_TOKEN is not set: the REST channel is open to anyone who reaches port $RASA_PORT (fine locally)."
+else
+  echo "  REST needs -H \"Authorization: Bearer \$REST_TOKEN\"."
+fi
 wait -n "${pids[@]}"
 echo "a server stopped; shutting down" >&2

@@ -71,7 +71,7 @@ class RunningBot:
         self._logs = [logs / "actions.log", logs / "rasa.log"]
         self._processes = []
         actions = subprocess.Popen(
-            [RASA, "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
+            [sys.executable, "-m", "action_server", "--port", str(self.action_port)],
             cwd=ROOT, env=env, stdout=self._logs[0].open("w"), stderr=subprocess.STDOUT,
         )
         self._processes.append(actions)

@@ -144,3 +144,34 @@ async def test_the_client_cannot_choose_the_input_channel(serve):
     async with serve([CheckedRestInput()], agent) as (base_url, _):
         await post(base_url, {"sender": "u1", "message": "hi", "input_channel": "socketio"})
     assert agent.messages[0].input_channel == "rest"
+
+
+@pytest.mark.parametrize(
+    "header, status",
+    [
+        (None, 401),
+        ("Bearer wrong", 401),
+        ("Basic c2VjcmV0", 401),
+        ("Bearer s3cret-token", 200),
+        ("bearer s3cret-token", 200),
+    ],
+)
+async def test_rest_token_when_set(serve, header, status):
+    agent = FakeAgent()
+    async with serve([CheckedRestInput(token="s3cret-token")], agent) as (base_url, _):
+        headers = {"Authorization": header} if header else {}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(
+                base_url + WEBHOOK, json={"sender": "u1", "message": "hi"}, headers=headers
+            ) as r:
+                assert r.status == status
+                if status == 401:
+                    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    assert len(agent.messages) == (1 if status == 200 else 0)
+
+
+def test_rest_token_from_env(monkeypatch):
+    monkeypatch.setenv("REST_TOKEN", "from-env")
+    assert CheckedRestInput().token == "from-env"
+    monkeypatch.delenv("REST_TOKEN")
+    assert CheckedRestInput().token == ""

@@ -132,6 +132,7 @@ async def serve_own_origin(serve):
         metadata_key="customData",
     )
     async with serve([channel]) as (base, app):
+        app.ctx.socketio_channel = channel
         channel.cors_allowed_origins = [base]
         channel.sio.eio.cors_allowed_origins = [base]
         # short polls: a polling client waits up to ping_timeout (20 s by default) to disconnect
@@ -152,98 +153,138 @@ async def test_socketio_client_from_foreign_origin_cannot_connect(serve):
         await client.disconnect()
 
 
+class WidgetClient:
+    """A socket.io client that behaves like rasa-webchat: session_request with the stored id,
+    keeps what session_confirm returns, sends it with every message."""
+
+    def __init__(self, base):
+        self.base = base
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.confirmed = asyncio.Queue()
+        self.bot = asyncio.Queue()
+        self.client.on("session_confirm", lambda sid: self.confirmed.put_nowait(sid))
+        self.client.on("bot_uttered", lambda data: self.bot.put_nowait(data))
+        self.session_id = None
+
+    async def __aenter__(self):
+        await self.client.connect(self.base, headers={"Origin": self.base}, transports=["polling"])
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.client.disconnect()
+
+    async def request_session(self, session_id=None):
+        await self.client.emit("session_request", {"session_id": session_id})
+        self.session_id = await asyncio.wait_for(self.confirmed.get(), 5)
+        return self.session_id
+
+    async def send(self, message, session_id=None, **extra):
+        await self.client.emit(
+            "user_uttered", {"message": message, "session_id": session_id or self.session_id, **extra}
+        )
+
+    async def say(self, message, **extra):
+        await self.send(message, **extra)
+        return await asyncio.wait_for(self.bot.get(), 5)
+
+
 @pytest.mark.asyncio
 async def test_session_persistence_delivers_bot_messages_to_the_session(serve):
     async with serve_own_origin(serve) as (base, _app, agent):
-        session_id = uuid.uuid4().hex
-        confirmed = asyncio.get_running_loop().create_future()
-        bot = asyncio.Queue()
-
-        client = socketio.AsyncClient(reconnection=False)
-        client.on("session_confirm", lambda sid: confirmed.set_result(sid))
-        client.on("bot_uttered", lambda data: bot.put_nowait(data))
-        await client.connect(base, headers={"Origin": base}, transports=["polling"])
-        try:
-            await client.emit("session_request", {"session_id": session_id})
-            assert await asyncio.wait_for(confirmed, 5) == session_id
-
-            await client.emit(
-                "user_uttered",
-                {"message": "hello", "session_id": session_id, "customData": {"language": "zh"}},
-            )
-            reply = await asyncio.wait_for(bot.get(), 5)
+        async with WidgetClient(base) as widget:
+            token = await widget.request_session(None)
+            reply = await widget.say("hello", customData={"language": "zh"})
             assert reply == {"text": "echo: hello"}
             message = agent.messages[-1]
-            assert message.sender_id == session_id  # the conversation survives reconnects
+            conversation = token.split(".")[0]
+            assert message.sender_id == conversation  # the token itself is not the sender id
             assert message.metadata == {"language": "zh"}
             assert message.input_channel == "socketio"
 
-            # a session this connection did not ask for is not written to
-            await client.emit("user_uttered", {"message": "x", "session_id": uuid.uuid4().hex})
-            await asyncio.sleep(0.5)
-            assert len(agent.messages) == 1
-        finally:
-            await client.disconnect()
-
-        # a second connection (page reload) asking for the same session joins the same room
-        again = asyncio.get_running_loop().create_future()
-        client = socketio.AsyncClient(reconnection=False)
-        client.on("session_confirm", lambda sid: again.set_result(sid))
-        client.on("bot_uttered", lambda data: bot.put_nowait(data))
-        await client.connect(base, headers={"Origin": base}, transports=["polling"])
-        try:
-            await client.emit("session_request", {"session_id": session_id})
-            assert await asyncio.wait_for(again, 5) == session_id
-            await client.emit("user_uttered", {"message": "again", "session_id": session_id})
-            assert await asyncio.wait_for(bot.get(), 5) == {"text": "echo: again"}
-        finally:
-            await client.disconnect()
+        # a second connection (page reload) with the same token joins the same conversation
+        async with WidgetClient(base) as widget:
+            assert await widget.request_session(token) == token
+            assert await widget.say("again") == {"text": "echo: again"}
+            assert agent.messages[-1].sender_id == conversation
 
 
 @pytest.mark.asyncio
-async def test_bad_session_id_gets_a_fresh_one(serve):
+@pytest.mark.parametrize(
+    "requested",
+    ["../../etc <x>", uuid.uuid4().hex, "w" + "0" * 32 + ".9999999999." + "A" * 43, 42, None],
+)
+async def test_a_session_id_the_server_did_not_sign_gets_a_new_one(serve, requested):
     async with serve_own_origin(serve) as (base, _app, _agent):
-        confirmed = asyncio.get_running_loop().create_future()
-        client = socketio.AsyncClient(reconnection=False)
-        client.on("session_confirm", lambda sid: confirmed.set_result(sid))
-        await client.connect(base, headers={"Origin": base}, transports=["polling"])
-        try:
-            await client.emit("session_request", {"session_id": "../../etc <x>"})
-            session_id = await asyncio.wait_for(confirmed, 5)
-            assert len(session_id) == 32 and int(session_id, 16) >= 0
-        finally:
-            await client.disconnect()
+        async with WidgetClient(base) as widget:
+            token = await widget.request_session(requested)
+            assert token != requested
+            conversation, expiry, signature = token.split(".")
+            assert len(conversation) == 33 and int(expiry) > 0 and len(signature) == 43
+
+
+@pytest.mark.asyncio
+async def test_an_expired_session_id_gets_a_new_one(serve):
+    async with serve_own_origin(serve) as (base, _app, _agent):
+        channel_signer = _app.ctx.socketio_channel.signer
+        real_clock = channel_signer.clock
+        channel_signer.clock = lambda: real_clock() - 48 * 3600  # issued two days ago
+        old = channel_signer.issue()
+        channel_signer.clock = real_clock
+        async with WidgetClient(base) as widget:
+            assert await widget.request_session(old) != old
+
+
+@pytest.mark.asyncio
+async def test_another_users_session_can_be_neither_joined_nor_written_to(serve):
+    async with serve_own_origin(serve) as (base, _app, agent):
+        async with WidgetClient(base) as alice, WidgetClient(base) as mallory:
+            alice_token = await alice.request_session()
+            await mallory.request_session()
+            # a forged or copied id without session_request: not accepted
+            await mallory.send("hijack", session_id=alice_token)
+            # guessing the conversation id (the room name) gets nothing either
+            await mallory.send("hijack", session_id=alice_token.split(".")[0])
+            await asyncio.sleep(0.5)
+            assert agent.messages == []
+            assert await alice.say("mine") == {"text": "echo: mine"}
+            await asyncio.sleep(0.5)
+            got = [mallory.bot.get_nowait() for _ in range(mallory.bot.qsize())]
+            # mallory is told her session is not valid, and never sees alice's conversation
+            assert len(got) == 2 and all("expired or is not yours" in m["text"] for m in got)
+
+
+@pytest.mark.asyncio
+async def test_the_outbound_deliverer_pushes_to_the_conversation(serve):
+    from channels import outbound
+
+    async with serve_own_origin(serve) as (base, _app, _agent):
+        async with WidgetClient(base) as widget:
+            token = await widget.request_session()
+            conversation = token.split(".")[0]
+            assert await outbound.deliver(
+                "socketio", conversation,
+                {"text": "An agent here", "buttons": [{"title": "OK", "payload": "/affirm"}]},
+            )
+            got = await asyncio.wait_for(widget.bot.get(), 5)
+            assert got["text"] == "An agent here"
+            assert got["quick_replies"][0]["payload"] == "/affirm"
+        assert not await outbound.deliver("socketio", "w" + "1" * 32, {"text": "nobody there"})
 
 
 @pytest.mark.asyncio
 async def test_limits_apply_to_socketio_messages(serve):
     async with serve_own_origin(serve) as (base, app, agent):
         assert app.config.REQUEST_MAX_SIZE == 65536
-        session_id = uuid.uuid4().hex
-        confirmed = asyncio.get_running_loop().create_future()
-        bot = asyncio.Queue()
-        client = socketio.AsyncClient(reconnection=False)
-        client.on("session_confirm", lambda sid: confirmed.set_result(sid))
-        client.on("bot_uttered", lambda data: bot.put_nowait(data))
-        await client.connect(base, headers={"Origin": base}, transports=["polling"])
-        try:
-            await client.emit("session_request", {"session_id": session_id})
-            await asyncio.wait_for(confirmed, 5)
-
-            async def say(message, **extra):
-                await client.emit("user_uttered", {"message": message, "session_id": session_id, **extra})
-                return await asyncio.wait_for(bot.get(), 5)
-
-            assert "shorten" in (await say("x" * 2001))["text"]
-            assert "could not read" in (await say("hi \udc00"))["text"]
+        async with WidgetClient(base) as widget:
+            await widget.request_session()
+            assert "shorten" in (await widget.say("x" * 2001))["text"]
+            assert "could not read" in (await widget.say("hi \udc00"))["text"]
             deep = {}
             for _ in range(10):
                 deep = {"a": deep}
-            assert "could not read" in (await say("hi", customData=deep))["text"]
+            assert "could not read" in (await widget.say("hi", customData=deep))["text"]
             assert agent.messages == []
 
-            assert (await say('hi\u202e/inform{"x":1}\x00')) == {"text": 'echo: hi/inform{"x":1}'}
-            assert (await say('/inform{"domain":"<img src=x>"}')) == {"text": "echo: /inform"}
+            assert (await widget.say('hi\u202e/inform{"x":1}\x00')) == {"text": 'echo: hi/inform{"x":1}'}
+            assert (await widget.say('/inform{"domain":"<img src=x>"}')) == {"text": "echo: /inform"}
             assert [m.text for m in agent.messages] == ['hi/inform{"x":1}', "/inform"]
-        finally:
-            await client.disconnect()
