@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Text, Tuple
 from urllib.parse import urlsplit
 
-from knowledge import Bilingual, Bureau, FaqEntry, FormLink, Knowledge, find_province
-from knowledge.provinces import METHOD_FUZZY, METHOD_NONE, bureau_links
+from knowledge import Bilingual, Bureau, FaqEntry, FormLink, Knowledge, bureau_links
 
 RETRIEVAL_INTENT = "faq"
 DEFAULT_LIMIT = 3
@@ -105,12 +104,18 @@ def bureau_json(bureau: Bureau, knowledge: Knowledge, matched: Optional[Text]) -
     }
 
 
-def mentioned_bureau(text: Text, knowledge: Knowledge) -> Optional[Tuple[Bureau, Optional[Text]]]:
-    """The bureau a province name or an ICP number in ``text`` names (no fuzzy guesses)."""
-    match = find_province(knowledge, text)
-    if match.bureau is None or match.method in (METHOD_FUZZY, METHOD_NONE):
-        return None
-    return match.bureau, match.matched
+def mentioned_bureau(
+    parse: Mapping[Text, Any], knowledge: Knowledge
+) -> Optional[Tuple[Bureau, Optional[Text]]]:
+    """The bureau a province name or an ICP number in the text names: the ``province`` entity
+    of the parse (the pipeline's extractor is generated from the same knowledge aliases and
+    reads ICP numbers), so no second, slower lookup runs on every request."""
+    for entity in parse.get("entities") or []:
+        if entity.get("entity") == "province":
+            bureau = knowledge.bureau(str(entity.get("value")))
+            if bureau is not None:
+                return bureau, entity.get("value_text") or entity.get("text")
+    return None
 
 
 def source_titles(stems: Sequence[Text], knowledge: Knowledge, lang: Text) -> List[Text]:
@@ -163,7 +168,7 @@ def suggestions(
     ranked = ranked_entries(parse, knowledge)
     top = ranked[0].confidence if ranked else 0.0
     kept = [s for s in ranked[:limit] if s.confidence >= NOISE_FLOOR] or ranked[:1]
-    found = mentioned_bureau(text, knowledge)
+    found = mentioned_bureau(parse, knowledge)
     if found is None and known_bureau and knowledge.bureau(known_bureau) is not None:
         found = (knowledge.bureau(known_bureau), None)  # type: ignore[assignment]
     bureau = bureau_json(found[0], knowledge, found[1]) if found else None
