@@ -4,7 +4,7 @@ The agent API (channels/agent.py) finds waiting conversations by their slots: ``
 = waiting, ``handoff_requested_at`` (ISO 8601, UTC) and ``handoff_reason`` (requested: the user
 asked; fallback: the user accepted the offer made after the bot failed to understand twice).
 While a conversation waits the bot keeps answering and reminds the user that the request stays
-open (``action_handoff_reminder``, the custom slot mapping of ``handoff_status``). Outside the
+open (``action_validate_slot_mappings``, which Rasa runs after every user message). Outside the
 configured service hours nobody is queued: the user is given the contact route instead. The
 Rasa server (channels/agent.py) tells a user nobody took in time (``expired``), pauses the bot
 while an agent holds the conversation (``active``) and hands it back on release.
@@ -229,15 +229,21 @@ class ActionHandoff(Action):
         ] + [SlotSet(slot, None) for slot in DIALOG_SLOTS]
 
 
-class ActionHandoffReminder(Action):
-    """Custom slot mapping of ``handoff_status``, run by Rasa before every reply.
+class ActionValidateSlotMappings(Action):
+    """Rasa's global slot-mapping validation hook, used as the per-message handoff reminder.
 
-    A user who asks a question while waiting gets the answer (the policies run as usual) after a
-    line saying that the human request stays open. It never changes the slot.
+    Rasa 3.6 runs ``action_validate_slot_mappings`` (when the domain lists it) at the end of
+    ``action_extract_slots`` after every user message, and sends the messages it returns before
+    the policies pick the answer; it is the one per-message hook whose messages reach the user
+    (those of custom slot-mapping actions are dropped). A user who asks a question while waiting
+    gets the answer after a line saying that the human request stays open.
+
+    It validates nothing: returning no ``SlotSet`` keeps every extracted slot as it is. A future
+    global slot validation belongs here too (rasa-sdk allows one action of this name).
     """
 
     def name(self) -> Text:
-        return "action_handoff_reminder"
+        return "action_validate_slot_mappings"
 
     async def run(
         self,

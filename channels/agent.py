@@ -67,6 +67,12 @@ DEFAULT_WEB_ROOT = ROOT / "web"
 DEFAULT_KNOWLEDGE = ROOT / "knowledge" / "data"
 MAX_AGENT_NAME = 64
 HANDOFF_SLOTS = ("handoff_status", "handoff_requested_at", "handoff_reason")
+# What a pushed message may carry (Rasa's bot message dict); the NLG adds bookkeeping keys.
+MESSAGE_KEYS = ("text", "buttons", "custom", "image", "attachment")
+
+
+def _pushable(message: Dict[Text, Any]) -> Dict[Text, Any]:
+    return {key: message[key] for key in MESSAGE_KEYS if message.get(key)}
 
 
 class ApiError(Exception):
@@ -265,7 +271,7 @@ class AgentInput(InputChannel):
                 events: List[Event] = [SlotSet("handoff_status", EXPIRED)]
                 if message:
                     events.append(create_bot_utterance(message))
-                return events, [message] if message else []
+                return events, [_pushable(message)] if message else []
 
             _, messages, _ = await self._change(agent, tracker.sender_id, build)
             if messages:
@@ -398,7 +404,7 @@ class AgentInput(InputChannel):
                 message = await self._render(agent, tracker, "utter_handoff_released")
                 if message:
                     events.append(create_bot_utterance(message))
-                return events, [message] if message else []
+                return events, [_pushable(message)] if message else []
 
             tracker, _, delivered = await self._change(agent, sender_id, build)
             return response.json({

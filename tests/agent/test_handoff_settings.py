@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import (
     ActionHandoff,
-    ActionHandoffReminder,
+    ActionValidateSlotMappings,
     HandoffSettings,
     HandoffSettingsError,
     ServiceHours,
@@ -104,7 +104,7 @@ async def test_in_service_hours_the_user_is_queued_and_told_the_wait():
 )
 async def test_the_reminder_only_for_questions_while_waiting(status, intent, reminded):
     dispatcher = CollectingDispatcher()
-    events = await ActionHandoffReminder().run(
+    events = await ActionValidateSlotMappings().run(
         dispatcher, make_tracker(slots={"handoff_status": status}, intent=intent), {})
     assert events == []
     assert [m["response"] for m in dispatcher.messages] == (["utter_handoff_still_open"] if reminded else [])

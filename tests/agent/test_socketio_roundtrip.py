@@ -36,7 +36,8 @@ class Widget:
         self._confirmed = confirmed
 
     async def open(self) -> "Widget":
-        await self.client.connect(self.url, socketio_path="/socket.io", transports=["websocket"])
+        # long-polling: engineio's websocket client needs a newer aiohttp than Rasa's 3.9
+        await self.client.connect(self.url, socketio_path="/socket.io", transports=["polling"])
         await self.client.emit("session_request", {"session_id": None})
         self.session_id = await asyncio.wait_for(self._confirmed, TIMEOUT)
         return self
