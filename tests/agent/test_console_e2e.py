@@ -108,4 +108,6 @@ def test_an_agent_takes_a_conversation_with_the_keyboard(agent_bot, page):
     tab_to(page, "#lang-toggle")
     page.keyboard.press("Enter")
     assert page.locator("#assist-title").inner_text() == "建议答复"
+    assert page.locator("#suggestions .side-zh button.use").first.inner_text() == "使用中文"
+    page.wait_for_selector("#facts .facts-title:has-text('已收集信息')", timeout=TIMEOUT_MS)
     screenshot(page, "agent-console-5-chinese")

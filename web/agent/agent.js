@@ -56,6 +56,7 @@
     ((navigator.language || '').toLowerCase().indexOf('zh') === 0 ? 'zh' : 'en');
   var token = session ? session.getItem(TOKEN_KEY) : null;
   var current = null;          // sender id of the open conversation
+  var shown = null;            // the suggestions on screen (redrawn when the language changes)
   var timer = null;
 
   function t(key) { return TEXT[lang][key]; }
@@ -262,6 +263,7 @@
   }
 
   function renderSuggestions(data) {
+    shown = data;
     var ol = $('suggestions');
     ol.textContent = '';
     $('bureau').hidden = true;
@@ -319,7 +321,12 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     setLang(lang);
-    $('lang-toggle').addEventListener('click', function () { setLang(lang === 'zh' ? 'en' : 'zh'); });
+    $('lang-toggle').addEventListener('click', function () {
+      setLang(lang === 'zh' ? 'en' : 'zh');
+      $('reply-status').textContent = '';
+      if (shown) renderSuggestions(shown);
+      if (current && token) loadConversation(current, false);
+    });
     $('sign-out').addEventListener('click', function () { signOut(''); });
     $('token-form').addEventListener('submit', function (event) {
       event.preventDefault();
