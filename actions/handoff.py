@@ -43,6 +43,8 @@ WAIT_MINUTES_ENV = "HANDOFF_WAIT_MINUTES"
 SERVICE_HOURS_ENV = "HANDOFF_SERVICE_HOURS"
 TIMEZONE_ENV = "HANDOFF_TIMEZONE"
 CONTACT_ENV = "HANDOFF_CONTACT"
+# The support page's contact address (web/README.md): the route when none is set for handoffs.
+WEB_CONTACT_ENV = "WEB_CONTACT_EMAIL"
 DEFAULT_WAIT_MINUTES = 10.0
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -146,7 +148,8 @@ class HandoffSettings:
         spec = (environ.get(SERVICE_HOURS_ENV) or "").strip()
         zone = (environ.get(TIMEZONE_ENV) or "").strip() or DEFAULT_TIMEZONE
         hours = ServiceHours.parse(spec, zone) if spec else None
-        return cls(wait, hours, (environ.get(CONTACT_ENV) or "").strip())
+        contact = (environ.get(CONTACT_ENV) or "").strip() or (environ.get(WEB_CONTACT_ENV) or "").strip()
+        return cls(wait, hours, contact)
 
     @property
     def wait_label(self) -> Text:

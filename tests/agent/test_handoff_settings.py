@@ -27,6 +27,12 @@ def test_defaults_always_open_ten_minutes_no_contact():
     assert settings.contact_response("utter_handoff_timeout") == "utter_handoff_timeout_no_contact"
 
 
+def test_the_contact_route_falls_back_to_the_support_pages_address():
+    assert HandoffSettings.from_env({"WEB_CONTACT_EMAIL": "help@example.org"}).contact == "help@example.org"
+    assert HandoffSettings.from_env({"WEB_CONTACT_EMAIL": "help@example.org",
+                                     "HANDOFF_CONTACT": "https://example.org/ticket"}).contact == "https://example.org/ticket"
+
+
 @pytest.mark.parametrize(
     "spec, moment, is_open",
     [
