@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT, RunningBot
-from tests.e2e.conftest import browser_context, playwright_instance  # noqa: F401 (fixtures)
+from tests.e2e.conftest import browser_context, device  # noqa: F401 (fixtures)
 
 CONTACT = "support@example.com"
 WAIT_MINUTES = 10

@@ -13,12 +13,26 @@ import uuid
 import pytest
 
 from knowledge import load_knowledge
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import CHROMIUM, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 
 INJECTION = '<img src=x onerror="window.__xss=true">'
 TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def playwright_instance():
+    """Playwright for this module only: its sync API keeps an event loop running, which would
+    stop the asyncio tests collected after this module (the e2e package's one is per session)."""
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} not found: `scripts/setup.sh --browser` installs it")
+    with sync_playwright() as playwright:
+        yield playwright
 
 
 @pytest.fixture
