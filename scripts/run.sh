@@ -4,6 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# One switch: PROFILE=production starts N Rasa replicas and M action servers behind nginx on
+# PostgreSQL + Redis (scripts/cluster.py, endpoints.production.yml); it refuses to start
+# without its secrets and names the missing one. The default needs nothing but SQLite.
+PROFILE=${PROFILE:-default}
+case "$PROFILE" in
+  default) ;;
+  production)
+    .venv/bin/python -m scripts.cluster check >/dev/null
+    .venv/bin/python -m knowledge validate
+    exec .venv/bin/python -m scripts.cluster run ;;
+  *) echo "error: PROFILE must be 'default' or 'production', not '$PROFILE'" >&2; exit 2 ;;
+esac
+
 RASA_PORT=${RASA_PORT:-5005}
 ACTION_PORT=${ACTION_PORT:-5055}
 MODEL=${MODEL:-models/icp.tar.gz}
@@ -70,6 +83,7 @@ cat <<MSG
 ICP filing assistant is running (logs in var/). Ctrl-C stops it.
   Chat page:   http://localhost:$RASA_PORT/web/
   REST:        curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'
+  Profile:     default (one process, SQLite $TRACKER_DB); PROFILE=production for replicas on PostgreSQL + Redis
 MSG
 wait -n "${pids[@]}"
 echo "a server stopped; shutting down" >&2
