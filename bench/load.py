@@ -7,7 +7,8 @@ After each level every conversation is read back from the tracker database: a tu
 its user message is missing from the stored conversation (or stored twice, or out of order), or
 when the reply was an empty list.
 
-    # starts the servers itself (start-up time and peak RSS measured), then 1, 8, 32 users
+    # starts the servers itself (start-up time and peak RSS measured), then fresh conversations
+    # at 1, 8, 32 users and 40-turn conversations at 1 and 8 users
     .venv/bin/python bench/load.py --profile default
     PROFILE=production REST_TOKEN=... ACTION_SECRET=... AGENT_TOKEN=... SESSION_SECRET=... \\
         .venv/bin/python bench/load.py --profile production     # 2 replicas behind nginx
@@ -261,9 +262,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--db", help="SQLAlchemy URL of the tracker database, to count lost turns")
     parser.add_argument("--rss-port", type=int, action="append", default=[],
                         help="port of a running Rasa process whose peak RSS to record")
-    parser.add_argument("--users", default="1,8,32")
-    parser.add_argument("--turns", type=int, default=40, help="turns per user per level")
-    parser.add_argument("--scenarios", default="fresh,long")
+    parser.add_argument("--fresh-users", default="1,8,32",
+                        help="levels of concurrent users in fresh conversations (4 turns each)")
+    parser.add_argument("--fresh-turns", type=int, default=12, help="turns per user per level")
+    parser.add_argument("--long-users", default="1,8",
+                        help="levels of concurrent users each in one 40-turn conversation")
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--label", default="", help="free text stored with the results")
@@ -317,16 +320,17 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     try:
         with RssWatcher(pids) as rss:
-            for scenario in args.scenarios.split(","):
-                for users in [int(u) for u in args.users.split(",")]:
-                    turns = max(args.turns, LONG_TURNS) if scenario == "long" else args.turns
-                    level = asyncio.run(run_level(Client(url, token, args.timeout), users, scenario,
-                                                  turns, messages, args.seed + users, run_id))
-                    if db_url:
-                        verify_store(db_url, level)
-                    summary = level.summary()
-                    report["levels"].append(summary)
-                    print(json.dumps(summary, ensure_ascii=False), flush=True)
+            levels = [("fresh", u, args.fresh_turns) for u in args.fresh_users.split(",") if u]
+            levels += [("long", u, LONG_TURNS) for u in args.long_users.split(",") if u]
+            for scenario, users, turns in levels:
+                users = int(users)
+                level = asyncio.run(run_level(Client(url, token, args.timeout), users, scenario,
+                                              turns, messages, args.seed + users, run_id))
+                if db_url:
+                    verify_store(db_url, level)
+                summary = level.summary()
+                report["levels"].append(summary)
+                print(json.dumps(summary, ensure_ascii=False), flush=True)
         report["peak_rss_mb"] = rss.peak_mb()
     finally:
         stop()
