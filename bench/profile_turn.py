@@ -15,6 +15,8 @@ methods are wrapped with timers:
 - other         the rest of handle_message (events applied to the tracker, slot extraction, ...)
 
     .venv/bin/python bench/profile_turn.py [--turns 40] [--pyinstrument bench/results/profile-turn.txt]
+    .venv/bin/python bench/profile_turn.py --store stores.windowed.WindowedSQLTrackerStore \
+        --out bench/results/profile-turn-windowed.json     # the same with the windowed store
 
 Prints a table for turns 1–10 and 31–40 and writes bench/results/profile-turn.json.
 """
@@ -83,6 +85,9 @@ def instrument() -> None:
     timed(MessageProcessor, "parse_message", "nlu")
     timed(MessageProcessor, "fetch_tracker_and_update_session", "tracker_load")
     timed(SQLTrackerStore, "save", "tracker_save")
+    from stores.windowed import WindowedSQLTrackerStore
+
+    timed(WindowedSQLTrackerStore, "save", "tracker_save", exact_class=True)
     timed(MessageProcessor, "_predict_next_with_tracker", "policy")
     timed(TEDPolicy, "predict_action_probabilities", "policy.TEDPolicy", exact_class=True)
     timed(RulePolicy, "predict_action_probabilities", "policy.RulePolicy", exact_class=True)
@@ -175,6 +180,14 @@ async def main_async(args) -> Dict[str, Any]:
         endpoints = write_endpoints(tmp / "endpoints.yml",
                                     action_url=f"http://127.0.0.1:{port}/webhook",
                                     tracker_db=str(tmp / "tracker.db"))
+        if args.store:
+            import yaml
+
+            config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
+            config["tracker_store"]["type"] = args.store
+            if args.window:
+                config["tracker_store"]["window"] = args.window
+            endpoints.write_text(yaml.safe_dump(config), encoding="utf-8")
         # before the model is loaded: the graph keeps references to the policies' methods
         instrument()
         agent = await load_agent(model_path=args.model,
@@ -224,6 +237,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--model", default=str(ROOT / "models" / "icp.tar.gz"))
     parser.add_argument("--turns", type=int, default=40)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--store", help="tracker store class instead of endpoints.yml's, "
+                        "e.g. stores.windowed.WindowedSQLTrackerStore")
+    parser.add_argument("--window", type=int, help="its window (events)")
     parser.add_argument("--pyinstrument", help="write pyinstrument's text profile (zh conversation) here")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "profile-turn.json")
     args = parser.parse_args(argv)

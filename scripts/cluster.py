@@ -215,7 +215,7 @@ class Cluster:
     settings: Settings
     run_dir: Path
     api_token: Optional[str] = None  # enables Rasa's HTTP API on the replicas (tests only)
-    start_timeout: float = 300.0
+    start_timeout: float = 900.0  # a replica loads in 30-60 s; on a machine this busy it took >5 min
     actions: Dict[int, subprocess.Popen] = field(default_factory=dict)
     replicas: Dict[int, subprocess.Popen] = field(default_factory=dict)
     nginx: Optional[subprocess.Popen] = None

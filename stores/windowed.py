@@ -24,6 +24,7 @@ endpoints.yml::
       dialect: sqlite            # or postgresql, with url/port/username/password
       db: var/tracker.db
       window: 120
+      cached_action_schema: true   # stores/action_schema.py
 """
 from __future__ import annotations
 
@@ -43,7 +44,12 @@ _STORED = "_windowed_store_saved_events"  # attribute set on the trackers this s
 
 
 class WindowedSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, *args: Any, window: int = DEFAULT_WINDOW, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, window: int = DEFAULT_WINDOW,
+                 cached_action_schema: bool = True, **kwargs: Any) -> None:
+        if cached_action_schema:
+            from stores import action_schema
+
+            action_schema.install()  # see stores/action_schema.py: ~100 ms per action call
         window = int(window)
         if window < 20:
             raise ValueError(f"window must be at least 20 events (a few turns), not {window}")

@@ -79,3 +79,25 @@ async def test_short_conversation_is_not_changed(store) -> None:
 def test_a_tiny_window_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="window"):
         WindowedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"), window=5)
+
+
+def test_cached_action_schema_accepts_and_rejects_as_rasa_does() -> None:
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    from stores import action_schema
+
+    action = RemoteAction("action_x", None)
+    good = {"events": [{"event": "slot", "name": "language", "value": "zh"}],
+            "responses": [{"response": "utter_greet"}]}
+    bad = {"events": [{"event": "no_such_event"}], "responses": []}
+    action_schema.install()
+    try:
+        assert action._validate_action_result(good)
+        with pytest.raises(ValidationError) as cached:
+            action._validate_action_result(bad)
+    finally:
+        action_schema.uninstall()
+    with pytest.raises(ValidationError) as original:
+        action._validate_action_result(bad)
+    assert cached.value.message == original.value.message
