@@ -61,7 +61,7 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 wait_for() {  # url, name, pid
-  for _ in $(seq 1 240); do
+  for _ in $(seq 1 1200); do  # up to 10 min: loading the model took >2 min on a busy 2-core machine
     if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
     if ! kill -0 "$3" 2>/dev/null; then echo "error: $2 exited during start-up" >&2; exit 1; fi
     sleep 0.5

@@ -93,13 +93,17 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         stored = getattr(tracker, _STORED, None)
-        if stored is None:  # not from retrieve(): a new tracker, or one built elsewhere
-            await super().save(tracker)
-            setattr(tracker, _STORED, len(tracker.events))
-            return
         await self.stream_events(tracker)
-        new = list(tracker.events)[stored:]
         with self.session_scope() as session:
+            if stored is not None:
+                new = list(tracker.events)[stored:]
+            else:
+                # Not handed out by retrieve() (a new tracker, or a copy such as
+                # tracker.copy() makes): the events after the last one stored.
+                last = (session.query(self.SQLEvent.timestamp)
+                        .filter(self.SQLEvent.sender_id == tracker.sender_id)
+                        .order_by(self.SQLEvent.id.desc()).limit(1).scalar())
+                new = [e for e in tracker.events if last is None or (e.timestamp or 0) > last]
             for event in new:
                 data = event.as_dict()
                 session.add(self.SQLEvent(

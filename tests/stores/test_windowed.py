@@ -101,3 +101,17 @@ def test_cached_action_schema_accepts_and_rejects_as_rasa_does() -> None:
     with pytest.raises(ValidationError) as original:
         action._validate_action_result(bad)
     assert cached.value.message == original.value.message
+
+
+async def test_a_copy_of_a_windowed_tracker_saves_only_its_new_events(store) -> None:
+    tracker = DialogueStateTracker("c", DOMAIN.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+    for i in range(15):
+        tracker = await store.retrieve("c")
+        tracker.update_with_events(turn(i), DOMAIN)
+        await store.save(tracker)
+    copy = (await store.retrieve("c")).copy()  # no longer the object retrieve() handed out
+    copy.update_with_events(turn(15), DOMAIN)
+    await store.save(copy)
+    assert stored_texts(store, "c") == [f"message {i}" for i in range(16)]
