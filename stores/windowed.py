@@ -23,7 +23,7 @@ endpoints.yml::
       type: stores.windowed.WindowedSQLTrackerStore
       dialect: sqlite            # or postgresql, with url/port/username/password
       db: var/tracker.db
-      window: 120
+      window: 50
       cached_action_schema: true   # stores/action_schema.py
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_WINDOW = 120  # events: ~15-20 turns of this assistant, far beyond any policy's history
+DEFAULT_WINDOW = 50  # events: ~6-8 turns of this assistant; the policies look at 4-5 states (actions)
 _STORED = "_windowed_store_saved_events"  # attribute set on the trackers this store hands out
 
 

@@ -39,6 +39,16 @@ def turns_answered(tracker: dict) -> List[bool]:
     return answered
 
 
+def bot_texts_after_each_user(tracker: dict) -> List[List[str]]:
+    answers: List[List[str]] = []
+    for event in tracker["events"]:
+        if event["event"] == "user":
+            answers.append([])
+        elif event["event"] == "bot" and answers:
+            answers[-1].append(event.get("text"))
+    return answers
+
+
 def test_burst_from_one_sender_alternating_replicas_keeps_every_turn_in_order(
         production: ProductionBot) -> None:
     sender = "burst-1"
@@ -57,9 +67,10 @@ def test_burst_from_one_sender_alternating_replicas_keeps_every_turn_in_order(
         thread = threading.Thread(target=send, args=(i,))
         thread.start()
         threads.append(thread)
-        # Sent while the earlier ones are still being processed (a turn takes >100 ms), but far
-        # enough apart that the order in which they arrive is the order they were sent in.
-        time.sleep(0.05)
+        # Faster than one sender's turns can be processed (a turn takes 130 ms or more, and they
+        # are serialised), so they queue on the conversation's lock, but far enough apart that
+        # the order in which they arrive is the order they were sent in.
+        time.sleep(0.1)
     for thread in threads:
         thread.join(timeout=300)
 
@@ -67,8 +78,20 @@ def test_burst_from_one_sender_alternating_replicas_keeps_every_turn_in_order(
     assert all(reply for reply in replies), [i for i, r in enumerate(replies) if not r]
     for url in replicas:  # both replicas see the same conversation
         tracker = production.tracker(url, sender)
-        assert user_texts(tracker) == BURST
+        stored = user_texts(tracker)
+        # none lost, none duplicated
+        assert sorted(stored) == sorted(BURST), (stored, BURST)
+        # in order: one sequence, each replica's messages in the order it received them (which
+        # of two replicas takes a conversation's lock first depends on how busy each is)
+        for first in (0, 1):
+            sent_there = BURST[first::2]
+            assert [t for t in stored if t in sent_there] == sent_there
+        # one turn at a time: every message answered before the next one was read, and each
+        # HTTP reply is the answer stored right after its own message
         assert all(turns_answered(tracker))
+        answers = bot_texts_after_each_user(tracker)
+        for i, text in enumerate(BURST):
+            assert [m.get("text") for m in replies[i]] == answers[stored.index(text)], text
 
 
 @pytest.fixture(scope="module")
