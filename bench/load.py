@@ -10,7 +10,7 @@ when the reply was an empty list.
     # starts the servers itself (start-up time and peak RSS measured), then fresh conversations
     # at 1, 8, 32 users and 40-turn conversations at 1 and 8 users
     .venv/bin/python bench/load.py --profile default
-    PROFILE=production REST_TOKEN=... ACTION_SECRET=... AGENT_TOKEN=... SESSION_SECRET=... \\
+    PROFILE=production REST_TOKEN=... ACTION_SERVER_TOKEN=... AGENT_TOKEN=... SOCKETIO_SESSION_SECRET=... \\
         .venv/bin/python bench/load.py --profile production     # 2 replicas behind nginx
     # or against servers already running (no start-up/RSS figures unless --rss-port)
     .venv/bin/python bench/load.py --url http://127.0.0.1:5005 --db sqlite:///var/tracker.db

@@ -35,9 +35,9 @@ NGINX_COMPOSE = ROOT / "deploy" / "nginx" / "compose.conf"
 # list the same names, tests/production/test_deploy_files.py checks that they do).
 SECRETS: Dict[str, str] = {
     "REST_TOKEN": "bearer token the REST channel requires (Authorization: Bearer ...)",
-    "ACTION_SECRET": "shared secret between Rasa and the action servers",
+    "ACTION_SERVER_TOKEN": "shared secret between Rasa and the action servers (Authorization: Bearer)",
     "AGENT_TOKEN": "token of the agent-assist API",
-    "SESSION_SECRET": "key that signs the web widget's socket.io session ids",
+    "SOCKETIO_SESSION_SECRET": "key that signs the web widget's socket.io session ids (32+ characters)",
 }
 
 # Everything else, with the value used on this machine when the variable is unset.
@@ -208,6 +208,15 @@ def _wait_http(url: str, process: subprocess.Popen, log: Path, timeout: float) -
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
 
 
+def action_server_command(port: int) -> List[str]:
+    """The project's action server (issue 11's ``python -m action_server``: token checked, no
+    request bodies in errors) when it is there, else rasa-sdk's own."""
+    if (ROOT / "action_server" / "__init__.py").exists():
+        return [sys.executable, "-m", "action_server", "--actions", "actions", "--port", str(port)]
+    return [str(Path(sys.executable).parent / "rasa"), "run", "actions", "--actions", "actions",
+            "--port", str(port)]
+
+
 @dataclass
 class Cluster:
     """Action servers, Rasa replicas and nginx as child processes, logs in ``run_dir``."""
@@ -242,9 +251,7 @@ class Cluster:
         rasa_bin = str(Path(sys.executable).parent / "rasa")
         try:
             for port in self.settings.action_ports():
-                self.actions[port] = self._spawn(
-                    f"actions-{port}",
-                    [rasa_bin, "run", "actions", "--actions", "actions", "--port", str(port)])
+                self.actions[port] = self._spawn(f"actions-{port}", action_server_command(port))
             self.start_nginx()
             for index in range(len(self.settings.rasa_ports())):
                 self.start_replica(index, wait=False)

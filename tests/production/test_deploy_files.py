@@ -60,7 +60,7 @@ def test_every_rasa_replica_gets_every_secret_and_placeholder_from_the_environme
             # required from the environment, never a value written in the file
             assert re.fullmatch(rf"\$\{{{secret}:\?[^}}]+\}}", env[secret]), env[secret]
     for name in services(compose, "actions"):
-        assert "ACTION_SECRET" in compose["services"][name]["environment"]
+        assert "ACTION_SERVER_TOKEN" in compose["services"][name]["environment"]
 
 
 def test_kubernetes_notes_name_the_same_settings() -> None:
