@@ -315,8 +315,9 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         def stop() -> None:
             cluster.stop()
-            from tests.production.services import drop_database
+            from tests.production.services import delete_redis_keys, drop_database
             drop_database(settings, db_name)
+            delete_redis_keys(settings)
 
     try:
         with RssWatcher(pids) as rss:
