@@ -58,6 +58,9 @@ DEFAULTS: Dict[str, str] = {
     "REDIS_PORT": "6379",
     "REDIS_DB": "1",
     "REDIS_PREFIX": "icp",
+    # Rasa's ticket lifetime (s): a queued message whose ticket expires fails with LockError;
+    # 60 s (Rasa's default) was too short for 20 queued messages of one sender on a busy machine
+    "TICKET_LOCK_LIFETIME": "180",
 }
 
 

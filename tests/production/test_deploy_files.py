@@ -29,7 +29,7 @@ def services(compose: dict, prefix: str) -> list:
 def test_endpoints_use_postgres_and_redis_through_placeholders_only() -> None:
     endpoints = yaml.safe_load(ENDPOINTS.read_text(encoding="utf-8"))
     assert endpoints["tracker_store"]["dialect"] == "postgresql"
-    assert endpoints["lock_store"]["type"] == "redis"
+    assert endpoints["lock_store"]["type"] == "stores.locks.AtomicRedisLockStore"
     assert "POSTGRES_PASSWORD" in PLACEHOLDERS and "ACTION_URL" in PLACEHOLDERS
 
 
