@@ -115,9 +115,21 @@ class Settings:
 
 
 def check_services(settings: Settings, timeout: float = 3.0) -> None:
-    """PostgreSQL and Redis answer; the database exists (created when it does not)."""
+    """Redis and PostgreSQL answer; the database exists (created when it does not, and only
+    once both answer, so that a failed check leaves nothing behind)."""
     import psycopg2
     import redis
+
+    rd = f"{settings['REDIS_HOST']}:{settings['REDIS_PORT']}"
+    try:
+        redis.Redis(host=settings["REDIS_HOST"], port=int(settings["REDIS_PORT"]),
+                    db=int(settings["REDIS_DB"]), socket_timeout=timeout,
+                    socket_connect_timeout=timeout).ping()
+    except redis.RedisError as e:
+        raise SettingError(
+            f"Redis at {rd} does not answer ({e}); the production profile locks each "
+            "conversation there (REDIS_HOST/REDIS_PORT)"
+        ) from e
 
     pg = f"{settings['POSTGRES_HOST']}:{settings['POSTGRES_PORT']}"
     try:
@@ -140,17 +152,6 @@ def check_services(settings: Settings, timeout: float = 3.0) -> None:
                 cur.execute(f'CREATE DATABASE "{settings["POSTGRES_DB"]}"')
     finally:
         conn.close()
-
-    rd = f"{settings['REDIS_HOST']}:{settings['REDIS_PORT']}"
-    try:
-        redis.Redis(host=settings["REDIS_HOST"], port=int(settings["REDIS_PORT"]),
-                    db=int(settings["REDIS_DB"]), socket_timeout=timeout,
-                    socket_connect_timeout=timeout).ping()
-    except redis.RedisError as e:
-        raise SettingError(
-            f"Redis at {rd} does not answer ({e}); the production profile locks each "
-            "conversation there (REDIS_HOST/REDIS_PORT)"
-        ) from e
 
 
 def render_nginx(rasa_servers: Sequence[str], action_servers: Sequence[str], listen: str,
