@@ -4,6 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# One switch: PROFILE=production starts N Rasa replicas and M action servers behind nginx on
+# PostgreSQL + Redis (scripts/cluster.py, endpoints.production.yml); it refuses to start
+# without its secrets and names the missing one. The default needs nothing but SQLite.
+PROFILE=${PROFILE:-default}
+case "$PROFILE" in
+  default) ;;
+  production)
+    .venv/bin/python -m scripts.cluster check >/dev/null
+    .venv/bin/python -m knowledge validate
+    exec .venv/bin/python -m scripts.cluster run ;;
+  *) echo "error: PROFILE must be 'default' or 'production', not '$PROFILE'" >&2; exit 2 ;;
+esac
+
 RASA_PORT=${RASA_PORT:-5005}
 ACTION_PORT=${ACTION_PORT:-5055}
 MODEL=${MODEL:-models/icp.tar.gz}
@@ -48,7 +61,7 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 wait_for() {  # url, name, pid
-  for _ in $(seq 1 240); do
+  for _ in $(seq 1 1200); do  # up to 10 min: loading the model took >2 min on a busy 2-core machine
     if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
     if ! kill -0 "$3" 2>/dev/null; then echo "error: $2 exited during start-up" >&2; exit 1; fi
     sleep 0.5
@@ -72,6 +85,7 @@ cat <<MSG
 ICP filing assistant is running (logs in var/). Ctrl-C stops it.
   Chat page:   http://localhost:$RASA_PORT/web/
   REST:        curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'
+  Profile:     default (one process, SQLite $TRACKER_DB); PROFILE=production for replicas on PostgreSQL + Redis
 MSG
 if [ -z "${REST_TOKEN:-}" ]; then
   echo "  REST_TOKEN is not set: the REST channel is open to anyone who reaches port $RASA_PORT (fine locally)."

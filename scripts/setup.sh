@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Creates .venv with Python 3.10 and installs requirements.txt; installs the web
-# widget from npm; with --browser also Debian's Chromium for the browser tests.
+# widget from npm; with --browser also Debian's Chromium for the browser tests; with
+# --production (or PROFILE=production) Debian's nginx, the production profile's balancer.
 # Idempotent: each step is skipped when its inputs did not change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=no
+want_nginx=no
+[ "${PROFILE:-default}" = production ] && want_nginx=yes
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=yes ;;
-    *) echo "usage: $0 [--browser]" >&2; exit 2 ;;
+    --production) want_nginx=yes ;;
+    *) echo "usage: $0 [--browser] [--production]" >&2; exit 2 ;;
   esac
 done
 
@@ -67,4 +71,13 @@ if [ "$want_browser" = yes ] && { ! command -v chromium >/dev/null 2>&1 || ! fc-
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
+
+# nginx balances the production profile's replicas (scripts/cluster.py starts its own
+# instance with a generated config; the Debian service is not used).
+if [ "$want_nginx" = yes ] && ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  echo "==> installing Debian's nginx for the production profile"
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx >/dev/null
 fi

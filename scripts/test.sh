@@ -6,7 +6,7 @@ start=$(date +%s)
 step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 
 step "setup"
-scripts/setup.sh --browser
+scripts/setup.sh --browser --production  # nginx too: tests/production/ start the production profile
 
 step "knowledge + data validation"
 make --no-print-directory validate

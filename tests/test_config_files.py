@@ -23,7 +23,8 @@ def test_endpoints_work_without_environment_variables(monkeypatch):
     endpoints = str(ROOT / "endpoints.yml")
     assert read_endpoint_config(endpoints, "action_endpoint").url == "http://127.0.0.1:5055/webhook"
     store = read_endpoint_config(endpoints, "tracker_store")
-    assert store.type == "SQL" and store.kwargs["db"] == "var/tracker.db"
+    assert store.type == "stores.windowed.WindowedSQLTrackerStore"  # Rasa's SQL store, windowed
+    assert store.kwargs["dialect"] == "sqlite" and store.kwargs["db"] == "var/tracker.db"
     assert (ROOT / "var" / ".gitkeep").exists(), "var/ must exist in a fresh clone for SQLite"
 
 
@@ -34,7 +35,7 @@ def test_written_endpoints_keep_the_defaults_but_the_values_asked_for(tmp_path):
                           tracker_db=str(tmp_path / "t.db"))
     assert read_endpoint_config(str(out), "action_endpoint").url == "http://127.0.0.1:6123/webhook"
     store = read_endpoint_config(str(out), "tracker_store")
-    assert store.type == "SQL" and store.kwargs["dialect"] == "sqlite"
+    assert store.type == "stores.windowed.WindowedSQLTrackerStore" and store.kwargs["dialect"] == "sqlite"
     assert store.kwargs["db"] == str(tmp_path / "t.db")
 
 

@@ -1,0 +1,1 @@
+"""Tracker stores (configured in endpoints files)."""
