@@ -213,12 +213,9 @@ def _wait_http(url: str, process: subprocess.Popen, log: Path, timeout: float) -
 
 
 def action_server_command(port: int) -> List[str]:
-    """The project's action server (issue 11's ``python -m action_server``: token checked, no
-    request bodies in errors) when it is there, else rasa-sdk's own."""
-    if (ROOT / "action_server" / "__init__.py").exists():
-        return [sys.executable, "-m", "action_server", "--actions", "actions", "--port", str(port)]
-    return [str(Path(sys.executable).parent / "rasa"), "run", "actions", "--actions", "actions",
-            "--port", str(port)]
+    """The project's action server (``python -m action_server``: token checked, no request
+    bodies in errors)."""
+    return [sys.executable, "-m", "action_server", "--actions", "actions", "--port", str(port)]
 
 
 @dataclass
