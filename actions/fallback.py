@@ -14,6 +14,8 @@ from rasa_sdk.types import DomainDict
 from actions.base import KnowledgeAction, user_language
 from actions.dialog import DIALOG_SLOTS, PROVINCE, clean_value
 from actions.faq import RETRIEVAL_INTENT, faq_payload
+from actions.overview import overview_for
+from actions.reply import TOPIC, bureau_answer, shanxi_unclear
 from knowledge import Bilingual
 
 LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
@@ -143,6 +145,9 @@ class ActionStrayAnswer(KnowledgeAction):
             response = "utter_fallback_offer_human" if is_repeated_failure(tracker) else "utter_ask_rephrase"
             dispatcher.utter_message(response=response)
             return events
+        follow_up = self.follow_up(dispatcher, tracker, domain, {name for name, _ in entities})
+        if follow_up is not None:
+            return events + follow_up
         noted = self.noted(entities, user_language(tracker))
         if noted:
             dispatcher.utter_message(response="utter_noted", noted=", ".join(noted))
@@ -150,6 +155,24 @@ class ActionStrayAnswer(KnowledgeAction):
             dispatcher.utter_message(response="utter_noted_plain")
         dispatcher.utter_message(response="utter_capabilities")
         return events
+
+    def follow_up(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, named: set
+    ) -> Optional[List[EventType]]:
+        """"那福建呢" / "what about a Hong Kong server?": the last topic's answer for the new value;
+        None when the value means nothing in that topic (the bot notes it instead)."""
+        topic = tracker.get_slot(TOPIC)
+        if PROVINCE in named and shanxi_unclear(tracker):
+            dispatcher.utter_message(response="utter_ask_shanxi_or_shaanxi")
+            return [SlotSet(PROVINCE, None)]
+        overview = overview_for(topic, self.knowledge)
+        if overview is not None and named & set(overview.dialog.inputs):
+            return overview.answer(dispatcher, tracker, domain, follow_up=True)
+        province = tracker.get_slot(PROVINCE)
+        bureau = self.knowledge.bureau(province) if PROVINCE in named and isinstance(province, str) else None
+        if bureau is not None and topic in ("bureau", "provincial_rules"):
+            return bureau_answer(dispatcher, tracker, domain, self.knowledge, bureau)
+        return None
 
     def usable_value(self, found: Dict[Text, Any]) -> Optional[Text]:
         """The entity's value, None when no dialog can use it: a hand-typed

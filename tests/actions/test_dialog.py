@@ -15,6 +15,8 @@ from tests.factories import make_tracker
 
 ACTIONS_DIR = Path(__file__).resolve().parents[2] / "actions"
 
+SKIP = "/stop"
+
 
 @pytest.mark.parametrize(
     "slot, text, intent, expected",
@@ -160,12 +162,15 @@ def test_every_response_the_actions_send_exists_in_both_languages(domain, respon
 
 @pytest.mark.parametrize("form", ["deregistration_form", "transfer_form", "accessibility_form", "filing_form", "bureau_form"])
 def test_every_question_has_buttons_in_both_languages(domain, form):
-    """utter_ask_<slot>: quick replies whose payloads are valid answers, English and Chinese."""
+    """utter_ask_<slot>: quick replies whose payloads are valid answers, English and Chinese, and a
+    "skip, just tell me the general answer" button."""
     for slot in domain["forms"][form]["required_slots"]:
         variations = domain["responses"][f"utter_ask_{slot}"]
         assert len(variations) == 2, slot
         for variation in variations:
-            payloads = [b["payload"] for b in variation["buttons"]]
+            payloads = [b["payload"] for b in variation["buttons"] if b["payload"] != SKIP]
+            # Every question can be skipped for the general answer.
+            assert [b["payload"] for b in variation["buttons"]].count(SKIP) == 1, slot
             values = [json.loads(p[len("/inform"):])[slot] for p in payloads]
             assert all(p.startswith("/inform{") for p in payloads), slot
             if INPUTS[slot]:
