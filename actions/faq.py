@@ -16,6 +16,8 @@ from knowledge import FaqEntry, Knowledge
 RETRIEVAL_INTENT = "faq"
 # Related questions offered as buttons under an answer.
 MAX_RELATED = 3
+# Characters of a reply (buttons included) that related-question buttons may fill up to.
+MAX_REPLY = 620
 # FAQ topics whose answers depend on the province.
 PROVINCE_TOPICS = ("deregistration", "provincial_rules")
 
@@ -41,6 +43,17 @@ def selected_entry(knowledge: Knowledge, tracker: Tracker) -> Optional[FaqEntry]
     return knowledge.faq_by_intent(key) if key else None
 
 
+def fitting_buttons(buttons: List[Dict[Text, Text]], used: int) -> List[Dict[Text, Text]]:
+    """The related questions that still fit in a chat-sized reply (their titles are whole questions)."""
+    kept = []
+    for button in buttons:
+        used += len(button["title"])
+        if used > MAX_REPLY:
+            break
+        kept.append(button)
+    return kept
+
+
 class ActionAnswerFaq(KnowledgeAction):
     def name(self) -> Text:
         return "action_answer_faq"
@@ -62,12 +75,14 @@ class ActionAnswerFaq(KnowledgeAction):
             if related is not None
         ]
         notes, note_sources = self.province_notes(tracker, entry, lang)
+        answer = entry.answer.get(lang).strip()
+        source = source_titles(self.knowledge, tuple(entry.sources) + note_sources, lang)
         dispatcher.utter_message(
             response="utter_faq_answer",
-            answer=entry.answer.get(lang).strip(),
+            answer=answer,
             extra=notes,
-            source=source_titles(self.knowledge, tuple(entry.sources) + note_sources, lang),
-            buttons=buttons[:MAX_RELATED],
+            source=source,
+            buttons=fitting_buttons(buttons[:MAX_RELATED], len(answer) + len(notes) + len(source)),
         )
         return [SlotSet("last_faq_id", entry.id), SlotSet(TOPIC, entry.topic)]
 

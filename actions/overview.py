@@ -27,12 +27,14 @@ from actions.dialog import PROVINCE, Dialog, clean_value
 from actions.render import source_titles
 from actions.reply import TOPIC, advice_answer, said_now, shanxi_unclear
 from knowledge import Advice, Bureau, Knowledge
+from knowledge.text import has_cjk
 
 # Slots whose answer words are read from an opening question too ("how do I deregister another
 # company's filing?"), not only as answers to the question asked. Only keywords this long count:
 # short ones ("own", "us", "site") mean too many other things in a question.
 OPENER_KEYWORD_SLOTS = ("dereg_owner", "dereg_scope", "service_type", "provider_change")
 MIN_OPENER_KEYWORD = 5
+MIN_OPENER_KEYWORD_CJK = 3
 # Topics whose answers depend on the province: a follow-up naming another province gets the
 # answer for it, and their FAQ answers carry the province's own notes.
 PROVINCE_TOPICS = ("deregistration", "bureau", "provincial_rules")
@@ -42,7 +44,10 @@ DIALOG_TOPICS = ("deregistration", "transfer", "accessibility", "filing")
 
 def opener_value(slot: Text, text: Text) -> Optional[Text]:
     """The value a question's own words give for ``slot`` (longest keyword), or None."""
-    hits = [hit for hit in keyword_hits(slot, text) if hit.length >= MIN_OPENER_KEYWORD]
+    hits = [
+        hit for hit in keyword_hits(slot, text)
+        if hit.length >= (MIN_OPENER_KEYWORD_CJK if has_cjk(hit.keyword) else MIN_OPENER_KEYWORD)
+    ]
     if not hits:
         return None
     values = {hit.value for hit in hits}
@@ -104,7 +109,8 @@ class DialogOverviewAction(KnowledgeAction, metaclass=abc.ABCMeta):
             # The case stays for a follow-up in this topic; the next opening question starts afresh.
             events = advice_answer(dispatcher, tracker, domain, self.knowledge, outcome, bureau)
             return events + case_events + topic
-        return case_events + self.general(dispatcher, tracker, domain, values, bureau) + topic
+        events = case_events + self.general(dispatcher, tracker, domain, values, bureau)
+        return events + [e for e in topic if e not in events]
 
     def general(
         self,
