@@ -49,12 +49,15 @@ def phrase(domain: DomainDict, response: Text, lang: Text, **values: Any) -> Tex
         return str(chosen["text"])
 
 
-def fit(required: Sequence[Text], optional: Sequence[Text], budget: int = BODY_BUDGET) -> Tuple[List[Text], List[Text]]:
+def fit(
+    required: Sequence[Text], optional: Sequence[Text], budget: int = BODY_BUDGET, tail: Sequence[Text] = ()
+) -> Tuple[List[Text], List[Text]]:
     """(lines shown, lines kept for "More details"): every required line, then optional lines in
     order while the body stays within ``budget``; once one doesn't fit, the rest waits too (the
-    order of steps matters)."""
+    order of steps matters); ``tail`` lines always close the body (a bureau's own notes)."""
     shown = [line for line in required if line]
-    size = sum(len(line) + 1 for line in shown)
+    last = [line for line in tail if line]
+    size = sum(len(line) + 1 for line in shown + last)
     overflow: List[Text] = []
     for line in optional:
         if not line:
@@ -64,7 +67,7 @@ def fit(required: Sequence[Text], optional: Sequence[Text], budget: int = BODY_B
             size += len(line) + 1
         else:
             overflow.append(line)
-    return shown, overflow
+    return shown + last, overflow
 
 
 def send_answer(
@@ -75,13 +78,14 @@ def send_answer(
     intro: Text = "",
     response: Optional[Text] = None,
     buttons: Optional[List[Dict[Text, Text]]] = None,
+    tail: Sequence[Text] = (),
 ) -> List[EventType]:
     """Sends one answer message; returns the slot event that keeps (or clears) its overflow.
 
     ``response``: a response with its own buttons (an overview); by default ``utter_answer``,
     or ``utter_answer_more`` (with a "More details" button) when something didn't fit.
     """
-    shown, overflow = fit(required, optional)
+    shown, overflow = fit(required, optional, tail=tail)
     if response is None:
         response = "utter_answer_more" if overflow else "utter_answer"
     kwargs: Dict[Text, Any] = {"intro": intro, "body": "\n".join(shown), "source": source}
@@ -169,8 +173,9 @@ def bureau_answer(
     stems = link_sources(links) + tuple(s for note in bureau.notes for s in note.sources)
     events = send_answer(
         dispatcher,
-        required=[lead, *lines[:1], *notes],
-        optional=[*lines[1:2], hint, *lines[2:]],
+        required=[lead, *lines[:1]],
+        optional=lines[1:],
+        tail=[*notes, hint],
         source=source_titles(knowledge, sorted(set(stems)), lang),
         intro=province_intro(tracker, domain, bureau, lang),
     )
@@ -195,8 +200,9 @@ def advice_answer(
     intro = province_intro(tracker, domain, bureau, lang) if bureau else ""
     return send_answer(
         dispatcher,
-        required=[advice.text.get(lang), *links[:1], *bullets(notes, lang)],
+        required=[advice.text.get(lang), *links[:1]],
         optional=[*bullets(steps, lang), *links[1:]],
+        tail=bullets(notes, lang),
         source=source_titles(knowledge, advice.sources, lang),
         intro=intro,
     )
