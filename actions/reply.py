@@ -174,8 +174,8 @@ def bureau_answer(
     events = send_answer(
         dispatcher,
         required=[lead, *lines[:1]],
-        optional=lines[1:],
-        tail=[*notes, hint],
+        optional=[hint, *lines[1:]],
+        tail=notes,
         source=source_titles(knowledge, sorted(set(stems)), lang),
         intro=province_intro(tracker, domain, bureau, lang),
     )
