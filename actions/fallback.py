@@ -28,6 +28,15 @@ MAX_GUESSES = 3
 MIN_GUESS_CONFIDENCE = 0.08
 # FAQ entries offered when the ResponseSelector is the guess (out of the three).
 MAX_FAQ_GUESSES = 2
+# Dialog intents whose topic a value with words around it ("注消湖南的备案") is read in.
+TOPIC_OPENERS = {
+    "request_deregistration": "deregistration",
+    "ask_bureau_link": "bureau",
+    "ask_transfer_needed": "transfer",
+    "check_accessibility": "accessibility",
+    "ask_filing_needed": "filing",
+}
+MIN_TOPIC_GUESS = 0.15
 
 
 @functools.lru_cache(maxsize=None)
@@ -142,6 +151,10 @@ class ActionStrayAnswer(KnowledgeAction):
         unusable -= {name for name, _ in entities}
         events: List[EventType] = [SlotSet(slot, None) for slot in sorted(unusable & CHECKED_SLOTS)]
         if not entities:
+            # "and if it's another company's filing?": answer words of the last topic's dialog
+            overview = overview_for(tracker.get_slot(TOPIC), self.knowledge)
+            if overview is not None and overview.words_in(tracker):
+                return events + overview.answer(dispatcher, tracker, domain, follow_up=True)
             response = "utter_fallback_offer_human" if is_repeated_failure(tracker) else "utter_ask_rephrase"
             dispatcher.utter_message(response=response)
             return events
@@ -161,7 +174,7 @@ class ActionStrayAnswer(KnowledgeAction):
     ) -> Optional[List[EventType]]:
         """"那福建呢" / "what about a Hong Kong server?": the last topic's answer for the new value;
         None when the value means nothing in that topic (the bot notes it instead)."""
-        topic = tracker.get_slot(TOPIC)
+        topic = tracker.get_slot(TOPIC) or self.guessed_topic(tracker)
         if PROVINCE in named and shanxi_unclear(tracker):
             dispatcher.utter_message(response="utter_ask_shanxi_or_shaanxi")
             return [SlotSet(PROVINCE, None)]
@@ -172,6 +185,19 @@ class ActionStrayAnswer(KnowledgeAction):
         bureau = self.knowledge.bureau(province) if PROVINCE in named and isinstance(province, str) else None
         if bureau is not None and topic in ("bureau", "provincial_rules"):
             return bureau_answer(dispatcher, tracker, domain, self.knowledge, bureau)
+        return None
+
+    @staticmethod
+    def guessed_topic(tracker: Tracker) -> Optional[Text]:
+        """No topic yet, and the message is more than a value ("注消湖南的备案" read as inform): the
+        dialog the NLU ranked next, if any. A value alone ("江苏") is forced to inform with full
+        confidence and has no topic: it is noted instead."""
+        message = tracker.latest_message or {}
+        if float((message.get("intent") or {}).get("confidence") or 0.0) >= 1.0:
+            return None
+        for ranked in (message.get("intent_ranking") or [])[1:3]:
+            if ranked.get("name") in TOPIC_OPENERS and float(ranked.get("confidence") or 0.0) >= MIN_TOPIC_GUESS:
+                return TOPIC_OPENERS[ranked["name"]]
         return None
 
     def usable_value(self, found: Dict[Text, Any]) -> Optional[Text]:

@@ -78,6 +78,12 @@ class DialogOverviewAction(KnowledgeAction, metaclass=abc.ABCMeta):
 
     # -- the case as this message describes it
 
+    def words_in(self, tracker: Tracker) -> Dict[Text, Text]:
+        """Values this dialog's answer words give in the latest message ("another company's filing")."""
+        text = (tracker.latest_message or {}).get("text") or ""
+        found = {slot: opener_value(slot, text) for slot in self.dialog.inputs if slot in OPENER_KEYWORD_SLOTS}
+        return {slot: value for slot, value in found.items() if value is not None}
+
     def case_values(self, tracker: Tracker, follow_up: bool = False) -> Dict[Text, Optional[Text]]:
         """The dialog's inputs: the province from the slot (it persists); the case facts only
         from this message (its entities, or its words for the slots of OPENER_KEYWORD_SLOTS),
@@ -85,10 +91,13 @@ class DialogOverviewAction(KnowledgeAction, metaclass=abc.ABCMeta):
         text = (tracker.latest_message or {}).get("text") or ""
         values: Dict[Text, Optional[Text]] = {}
         for slot in self.dialog.inputs:
-            if slot == PROVINCE or said_now(tracker, slot) or follow_up:
+            words = opener_value(slot, text) if slot in OPENER_KEYWORD_SLOTS else None
+            if said_now(tracker, slot) or slot == PROVINCE:
                 value = tracker.get_slot(slot)
-            elif slot in OPENER_KEYWORD_SLOTS:
-                value = opener_value(slot, text)
+            elif words is not None:
+                value = words
+            elif follow_up:
+                value = tracker.get_slot(slot)
             else:
                 value = None
             values[slot] = clean_value(slot, value, self.knowledge)

@@ -156,3 +156,23 @@ def test_every_provinces_answer_fits_in_a_chat_message(real_kb, domain, lang):
         assert "\n\n" not in text and ";jsessionid" not in text
         lengths.append(len(text))
     assert max(lengths) < MAX_REPLY, max(lengths)
+
+
+async def test_a_follow_up_in_words_changes_the_case(real_kb, dispatcher, domain):
+    """"and if it's another company's filing?" after a Jiangsu answer: no entity, but the
+    deregistration dialog's answer words."""
+    tracker = make_tracker(slots={"language": "en", "province": "jiangsu", "topic": "deregistration"},
+                           text="and if it's another company's filing?", intent="inform", confidence=0.23)
+    events = await ActionStrayAnswer(real_kb).run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert "Another entity's filing" in message["body"] and "js.beian.miit.gov.cn" in message["body"]
+    assert slot_events(events, "dereg_owner") == ["other_entity"]
+
+
+async def test_a_value_with_words_around_it_is_read_in_the_topic_the_nlu_ranked_next(real_kb, dispatcher, domain):
+    ranking = [{"name": "inform", "confidence": 0.42}, {"name": "request_deregistration", "confidence": 0.27}]
+    tracker = make_tracker(slots={"language": "zh", "province": "hunan"}, text="注消湖南的备案", intent="inform",
+                           confidence=0.42, intent_ranking=ranking, entities=[entity("province", "hunan", 2, 4)])
+    await ActionStrayAnswer(real_kb).run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert "湖南" in message["body"] and "hunca.miit.gov.cn" in message["body"]
