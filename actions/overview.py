@@ -116,7 +116,8 @@ class DialogOverviewAction(KnowledgeAction, metaclass=abc.ABCMeta):
         bureau = self.knowledge.bureau(values[PROVINCE]) if values.get(PROVINCE) else None
         if isinstance(outcome, Advice):
             # The case stays for a follow-up in this topic; the next opening question starts afresh.
-            events = advice_answer(dispatcher, tracker, domain, self.knowledge, outcome, bureau)
+            # In a follow-up the province was in the answer just before: no need to repeat it.
+            events = advice_answer(dispatcher, tracker, domain, self.knowledge, outcome, bureau, remind=not follow_up)
             return events + case_events + topic
         events = case_events + self.general(dispatcher, tracker, domain, values, bureau)
         return events + [e for e in topic if e not in events]

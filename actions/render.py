@@ -26,6 +26,7 @@ _SESSION_ID = re.compile(r";jsessionid=[^?#]*", re.IGNORECASE)
 # "ICP Filing Registration FAQs (Tencent Cloud, English)" → "ICP Filing Registration FAQs"
 _TITLE_TAIL = re.compile(r"\s*[（(][^()（）]*[)）]\s*$")
 _TITLE_CUT = re.compile(r"[,，]")
+MAX_SOURCE_LINE = 110
 
 
 def clean_url(url: Text) -> Text:
@@ -46,11 +47,18 @@ def source_titles(knowledge: Knowledge, stems: Iterable[Text], lang: Text) -> Te
     """The sources' readable names, each once (two seeds of one provider on one subject read the
     same), never a file stem."""
     names: List[Text] = []
+    providers: List[Text] = []
     for stem in stems:
         name = source_name(knowledge, stem, lang)
         if name and name not in names:
             names.append(name)
-    return ("；" if lang == "zh" else "; ").join(names)
+        source = knowledge.source(stem)
+        if source is not None and source.provider_name.get(lang) not in providers:
+            providers.append(source.provider_name.get(lang))
+    separator = "；" if lang == "zh" else "; "
+    joined = separator.join(names)
+    # Many sources (an advice citing four seeds): the providers, each once, keep the line short.
+    return joined if len(joined) <= MAX_SOURCE_LINE else separator.join(providers)
 
 
 @functools.lru_cache(maxsize=None)

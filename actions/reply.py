@@ -111,8 +111,21 @@ class ActionMoreDetails(Action):
         if not details:
             dispatcher.utter_message(response="utter_no_more_details")
             return []
-        dispatcher.utter_message(response="utter_more_details", details=details)
-        return [SlotSet(MORE_DETAILS, None)]
+        shown, rest = fit([], details.splitlines(), budget=BODY_BUDGET)
+        if not shown:  # one line longer than the budget: send it anyway
+            shown, rest = rest[:1], rest[1:]
+        buttons = more_button(domain, user_language(tracker)) if rest else []
+        dispatcher.utter_message(response="utter_more_details", details="\n".join(shown), buttons=buttons)
+        return [SlotSet(MORE_DETAILS, "\n".join(rest) if rest else None)]
+
+
+def more_button(domain: DomainDict, lang: Text) -> List[Dict[Text, Text]]:
+    """The "More details" button of utter_answer_more, for the rest of a long list."""
+    for variation in (domain or {}).get("responses", {}).get("utter_answer_more") or []:
+        conditions = variation.get("condition") or []
+        if any(c.get("value") == lang for c in conditions) or (not conditions and lang != "zh"):
+            return [b for b in variation.get("buttons") or [] if b.get("payload") == "/more_details"][:1]
+    return []
 
 
 def latest_entity(tracker: Tracker, name: Text) -> Optional[Dict[Text, Any]]:
@@ -189,6 +202,7 @@ def advice_answer(
     knowledge: Knowledge,
     advice: Advice,
     bureau: Optional[Bureau] = None,
+    remind: bool = True,
 ) -> List[EventType]:
     """A decision's advice in one message: the text, the province's notes and the first link,
     then the other steps and links while they fit."""
@@ -197,7 +211,7 @@ def advice_answer(
     notes = [step for step in advice.next_steps if step in note_texts]
     steps = [step for step in advice.next_steps if step not in note_texts]
     links = advice_link_lines(advice.links, lang, bureau)
-    intro = province_intro(tracker, domain, bureau, lang) if bureau else ""
+    intro = province_intro(tracker, domain, bureau, lang) if bureau and remind else ""
     return send_answer(
         dispatcher,
         required=[advice.text.get(lang), *links[:1]],

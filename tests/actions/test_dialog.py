@@ -199,7 +199,8 @@ def _story_walks():
         for story in yaml.safe_load(path.read_text(encoding="utf-8"))["stories"]:
             slots, form, checks = {}, None, []
             for step in story["steps"]:
-                if "active_loop" in step and step["active_loop"]:
+                if "active_loop" in step:
+                    # null: the form ended (its last requested_slot came before) or was stopped
                     form = step["active_loop"]
                 for change in step.get("slot_was_set", []):
                     for name, value in change.items():

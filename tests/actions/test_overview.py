@@ -176,3 +176,20 @@ async def test_a_value_with_words_around_it_is_read_in_the_topic_the_nlu_ranked_
     await ActionStrayAnswer(real_kb).run(dispatcher, tracker, domain)
     [message] = dispatcher.messages
     assert "湖南" in message["body"] and "hunca.miit.gov.cn" in message["body"]
+
+
+async def test_long_details_come_in_chat_sized_parts(dispatcher, domain):
+    lines = [f"- step {n}: " + "x" * 150 for n in range(6)]
+    events = await ActionMoreDetails().run(dispatcher, make_tracker(slots={"more_details": "\n".join(lines), "language": "en"}), domain)
+    [message] = dispatcher.messages
+    assert message["details"].splitlines() == lines[:2]
+    assert [b["payload"] for b in message["buttons"]] == ["/more_details"]
+    assert events == [SlotSet("more_details", "\n".join(lines[2:]))]
+
+
+def test_many_sources_are_named_by_provider(real_kb):
+    from actions.render import source_titles
+
+    stems = [source.stem for source in real_kb.sources]
+    assert source_titles(real_kb, stems, "en") == "JD Cloud; Alibaba Cloud; Tencent Cloud"
+    assert source_titles(real_kb, stems[3:], "zh") == "腾讯云 备案号常见问题；腾讯云 ICP 备案常见问题"
