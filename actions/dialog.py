@@ -231,7 +231,8 @@ class DecisionAdviceAction(KnowledgeAction, metaclass=abc.ABCMeta):
         outcome = self.dialog.decide(tracker, self.knowledge)
         events: List[EventType] = []
         if isinstance(outcome, Advice):
-            province = clean_value(PROVINCE, tracker.get_slot(PROVINCE), self.knowledge)
+            # Only a dialog that asks for the province names it ("For Jiangsu, as you said before").
+            province = clean_value(PROVINCE, tracker.get_slot(PROVINCE), self.knowledge) if PROVINCE in self.dialog.inputs else None
             bureau = self.knowledge.bureau(province) if province else None
             events = advice_answer(dispatcher, tracker, domain, self.knowledge, outcome, bureau)
         else:

@@ -83,8 +83,7 @@ CONVERSATIONS = [
             Say("yes please"),
             Say("mainland chian"),
             Say("its filed with a diffrent provider"),
-            Say("we're moving everything over"),
-            Say("no new webistes"),
+            Say("just the existing sites, nothing new"),
         ],
     ),
     Conversation(
