@@ -81,6 +81,7 @@ def answer_keywords(path: Path = ANSWERS_FILE) -> Dict[Text, Tuple[Tuple[Text, T
 class KeywordHit:
     value: Text
     length: int  # characters of the keyword, without spaces
+    keyword: Text = ""
 
 
 def _token_matches(word: Text, wanted: Text) -> bool:
@@ -134,7 +135,7 @@ def keyword_hits(slot: Text, text: Text) -> List[KeywordHit]:
         else:
             found = _latin_hit(keyword, tokens)
         if found:
-            hits.append(KeywordHit(value, len(SPACE_AND_PUNCT.sub("", keyword))))
+            hits.append(KeywordHit(value, len(SPACE_AND_PUNCT.sub("", keyword)), keyword))
     return hits
 
 

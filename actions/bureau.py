@@ -11,30 +11,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import KnowledgeAction, user_language
 from actions.dialog import PROVINCE, PROVINCE_CANDIDATES, DialogFormValidation
-from actions.render import bullets, link_lines
-from knowledge import Bureau, Knowledge, bureau_links
+from actions.reply import TOPIC, bureau_answer, shanxi_unclear
 
 
 def inform_payload(**entities: Any) -> Text:
     """Button payload that answers a question without going through the NLU."""
     return "/inform" + json.dumps(entities, separators=(",", ":"), ensure_ascii=False)
-
-
-def bureau_reply(bureau: Bureau, lang: Text, knowledge: Knowledge) -> Dict[Text, Any]:
-    """The response name and placeholder values for one bureau's links.
-
-    The first link is the preferred one (bureaus.yml orders them); the others are other versions
-    of it, each with the seeds that give it, so users can fall back when a page has moved.
-    """
-    links = bureau_links(bureau)
-    return {
-        "response": "utter_bureau_links_online" if bureau.dereg_online else "utter_bureau_links",
-        "province": bureau.name.get(lang),
-        "links": link_lines(knowledge, links, lang, with_sources=True),
-        # Special procedures (Sichuan's account, Hunan's Fridays); a link's own note (Ningxia's
-        # "bottom of the page") is printed next to that link.
-        "notes": ("\n\n" + bullets((note.text for note in bureau.notes), lang)) if bureau.notes else "",
-    }
 
 
 class ActionBureauLink(KnowledgeAction):
@@ -49,6 +31,9 @@ class ActionBureauLink(KnowledgeAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[EventType]:
+        if shanxi_unclear(tracker):
+            dispatcher.utter_message(response="utter_ask_shanxi_or_shaanxi")
+            return [SlotSet(PROVINCE, None), SlotSet(TOPIC, "bureau")]
         province: Optional[Text] = tracker.get_slot(PROVINCE)
         bureau = self.knowledge.bureau(province) if isinstance(province, str) else None
         if bureau is None:
@@ -56,8 +41,8 @@ class ActionBureauLink(KnowledgeAction):
             # told to ask again with the province, and the other dialog goes on.
             dispatcher.utter_message(response="utter_bureau_which_province")
             return []
-        dispatcher.utter_message(**bureau_reply(bureau, user_language(tracker), self.knowledge))
-        return []
+        in_deregistration = tracker.get_slot(TOPIC) == "deregistration"
+        return bureau_answer(dispatcher, tracker, domain, self.knowledge, bureau, deregistration=in_deregistration)
 
 
 class ValidateBureauForm(DialogFormValidation):

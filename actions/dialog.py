@@ -30,7 +30,8 @@ from actions.answers import (
     looks_like_question,
 )
 from actions.base import KnowledgeAction, UsesKnowledge, user_language
-from actions.render import bullets, link_lines, source_titles
+from actions.reply import advice_answer, phrase, send_answer
+from actions.render import source_titles
 from knowledge import DECISION_INPUTS, DECISIONS, Advice, Ask, Knowledge, Outcome, check_input, find_province
 
 logger = logging.getLogger(__name__)
@@ -83,8 +84,10 @@ class Dialog:
         return {slot: clean_value(slot, tracker.get_slot(slot), knowledge) for slot in self.inputs}
 
     def decide(self, tracker: Tracker, knowledge: Knowledge) -> Outcome:
+        return self.decide_values(self.values(tracker, knowledge), knowledge)
+
+    def decide_values(self, values: Dict[Text, Optional[Text]], knowledge: Knowledge) -> Outcome:
         function = DECISIONS[self.decision]
-        values = self.values(tracker, knowledge)
         if "kb" in inspect.signature(function).parameters:
             return function(kb=knowledge, **values)
         return function(**values)
@@ -226,35 +229,34 @@ class DecisionAdviceAction(KnowledgeAction, metaclass=abc.ABCMeta):
         domain: DomainDict,
     ) -> List[EventType]:
         outcome = self.dialog.decide(tracker, self.knowledge)
+        events: List[EventType] = []
         if isinstance(outcome, Advice):
-            send_advice(dispatcher, self.knowledge, outcome, user_language(tracker))
+            # Only a dialog that asks for the province names it ("For Jiangsu, as you said before").
+            province = clean_value(PROVINCE, tracker.get_slot(PROVINCE), self.knowledge) if PROVINCE in self.dialog.inputs else None
+            bureau = self.knowledge.bureau(province) if province else None
+            events = advice_answer(dispatcher, tracker, domain, self.knowledge, outcome, bureau)
         else:
             # Only reachable if a story runs this action before the form has finished.
             logger.warning("%s ran before %s could advise (still needs %s)", self.name(), self.dialog.form, outcome.slot)
             dispatcher.utter_message(response="utter_ask_rephrase")
-        return self.dialog.reset()
-
-
-def send_advice(dispatcher: CollectingDispatcher, knowledge: Knowledge, advice: Advice, lang: Text) -> None:
-    sources = source_titles(knowledge, advice.sources, lang)
-    if advice.next_steps:
-        dispatcher.utter_message(
-            response="utter_advice",
-            advice=advice.text.get(lang),
-            steps=bullets(advice.next_steps, lang),
-            sources=sources,
-        )
-    else:
-        dispatcher.utter_message(response="utter_advice_brief", advice=advice.text.get(lang), sources=sources)
-    if advice.links:
-        dispatcher.utter_message(response="utter_advice_links", links=link_lines(knowledge, advice.links, lang))
+        return events + self.dialog.reset()
 
 
 # --------------------------------------------------------------------------- leaving a dialog
 
 
-class ActionStopDialog(Action):
-    """"Never mind": acknowledge and forget the case (the rules deactivate the form first)."""
+# The intent that opens each guided dialog's form: its FAQ entry is the dialog's general answer.
+FORM_OPENERS = {
+    "deregistration_form": "request_deregistration",
+    "transfer_form": "ask_transfer_needed",
+    "accessibility_form": "check_accessibility",
+    "filing_form": "ask_filing_needed",
+}
+
+
+class ActionStopDialog(UsesKnowledge, Action):
+    """"Never mind" / "skip, just tell me the general answer": leave the dialog with its general
+    answer (the rules deactivate the form first) and forget the case."""
 
     def name(self) -> Text:
         return "action_stop_dialog"
@@ -265,8 +267,21 @@ class ActionStopDialog(Action):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_dialog_stopped")
-        return [SlotSet(slot, None) for slot in DIALOG_SLOTS] + [SlotSet(PROVINCE_CANDIDATES, None)]
+        events: List[EventType] = [SlotSet(slot, None) for slot in DIALOG_SLOTS] + [SlotSet(PROVINCE_CANDIDATES, None)]
+        opener = FORM_OPENERS.get(active_loop_at_latest_message(tracker) or "")
+        entry = self.knowledge.faq_by_intent(opener) if opener else None
+        if entry is None:
+            dispatcher.utter_message(response="utter_dialog_stopped")
+            return events
+        lang = user_language(tracker)
+        events += send_answer(
+            dispatcher,
+            required=[entry.answer.get(lang).strip()],
+            optional=[],
+            source=source_titles(self.knowledge, entry.sources, lang),
+            intro=phrase(domain, "utter_intro_skip", lang),
+        )
+        return events
 
 
 class ActionRestart(Action):

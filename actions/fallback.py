@@ -14,6 +14,8 @@ from rasa_sdk.types import DomainDict
 from actions.base import KnowledgeAction, user_language
 from actions.dialog import DIALOG_SLOTS, PROVINCE, clean_value
 from actions.faq import RETRIEVAL_INTENT, faq_payload
+from actions.overview import overview_for
+from actions.reply import TOPIC, bureau_answer, shanxi_unclear
 from knowledge import Bilingual
 
 LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
@@ -26,6 +28,15 @@ MAX_GUESSES = 3
 MIN_GUESS_CONFIDENCE = 0.08
 # FAQ entries offered when the ResponseSelector is the guess (out of the three).
 MAX_FAQ_GUESSES = 2
+# Dialog intents whose topic a value with words around it ("注消湖南的备案") is read in.
+TOPIC_OPENERS = {
+    "request_deregistration": "deregistration",
+    "ask_bureau_link": "bureau",
+    "ask_transfer_needed": "transfer",
+    "check_accessibility": "accessibility",
+    "ask_filing_needed": "filing",
+}
+MIN_TOPIC_GUESS = 0.15
 
 
 @functools.lru_cache(maxsize=None)
@@ -140,9 +151,16 @@ class ActionStrayAnswer(KnowledgeAction):
         unusable -= {name for name, _ in entities}
         events: List[EventType] = [SlotSet(slot, None) for slot in sorted(unusable & CHECKED_SLOTS)]
         if not entities:
+            # "and if it's another company's filing?": answer words of the last topic's dialog
+            overview = overview_for(tracker.get_slot(TOPIC), self.knowledge)
+            if overview is not None and overview.words_in(tracker):
+                return events + overview.answer(dispatcher, tracker, domain, follow_up=True)
             response = "utter_fallback_offer_human" if is_repeated_failure(tracker) else "utter_ask_rephrase"
             dispatcher.utter_message(response=response)
             return events
+        follow_up = self.follow_up(dispatcher, tracker, domain, {name for name, _ in entities})
+        if follow_up is not None:
+            return events + follow_up
         noted = self.noted(entities, user_language(tracker))
         if noted:
             dispatcher.utter_message(response="utter_noted", noted=", ".join(noted))
@@ -150,6 +168,37 @@ class ActionStrayAnswer(KnowledgeAction):
             dispatcher.utter_message(response="utter_noted_plain")
         dispatcher.utter_message(response="utter_capabilities")
         return events
+
+    def follow_up(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, named: set
+    ) -> Optional[List[EventType]]:
+        """"那福建呢" / "what about a Hong Kong server?": the last topic's answer for the new value;
+        None when the value means nothing in that topic (the bot notes it instead)."""
+        topic = tracker.get_slot(TOPIC) or self.guessed_topic(tracker)
+        if PROVINCE in named and shanxi_unclear(tracker):
+            dispatcher.utter_message(response="utter_ask_shanxi_or_shaanxi")
+            return [SlotSet(PROVINCE, None)]
+        overview = overview_for(topic, self.knowledge)
+        if overview is not None and named & set(overview.dialog.inputs):
+            return overview.answer(dispatcher, tracker, domain, follow_up=True)
+        province = tracker.get_slot(PROVINCE)
+        bureau = self.knowledge.bureau(province) if PROVINCE in named and isinstance(province, str) else None
+        if bureau is not None and topic in ("bureau", "provincial_rules"):
+            return bureau_answer(dispatcher, tracker, domain, self.knowledge, bureau)
+        return None
+
+    @staticmethod
+    def guessed_topic(tracker: Tracker) -> Optional[Text]:
+        """No topic yet, and the message is more than a value ("注消湖南的备案" read as inform): the
+        dialog the NLU ranked next, if any. A value alone ("江苏") is forced to inform with full
+        confidence and has no topic: it is noted instead."""
+        message = tracker.latest_message or {}
+        if float((message.get("intent") or {}).get("confidence") or 0.0) >= 1.0:
+            return None
+        for ranked in (message.get("intent_ranking") or [])[1:3]:
+            if ranked.get("name") in TOPIC_OPENERS and float(ranked.get("confidence") or 0.0) >= MIN_TOPIC_GUESS:
+                return TOPIC_OPENERS[ranked["name"]]
+        return None
 
     def usable_value(self, found: Dict[Text, Any]) -> Optional[Text]:
         """The entity's value, None when no dialog can use it: a hand-typed

@@ -9,10 +9,17 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction, entity_values, user_language
+from actions.reply import TOPIC
 from actions.render import source_titles
 from knowledge import FaqEntry, Knowledge
 
 RETRIEVAL_INTENT = "faq"
+# Related questions offered as buttons under an answer.
+MAX_RELATED = 3
+# Characters of a reply (buttons included) that related-question buttons may fill up to.
+MAX_REPLY = 620
+# FAQ topics whose answers depend on the province.
+PROVINCE_TOPICS = ("deregistration", "provincial_rules")
 
 
 def faq_payload(entry_id: Text) -> Text:
@@ -36,6 +43,17 @@ def selected_entry(knowledge: Knowledge, tracker: Tracker) -> Optional[FaqEntry]
     return knowledge.faq_by_intent(key) if key else None
 
 
+def fitting_buttons(buttons: List[Dict[Text, Text]], used: int) -> List[Dict[Text, Text]]:
+    """The related questions that still fit in a chat-sized reply (their titles are whole questions)."""
+    kept = []
+    for button in buttons:
+        used += len(button["title"])
+        if used > MAX_REPLY:
+            break
+        kept.append(button)
+    return kept
+
+
 class ActionAnswerFaq(KnowledgeAction):
     def name(self) -> Text:
         return "action_answer_faq"
@@ -56,10 +74,24 @@ class ActionAnswerFaq(KnowledgeAction):
             for related in map(self.knowledge.faq_by_id, entry.related)
             if related is not None
         ]
+        notes, note_sources = self.province_notes(tracker, entry, lang)
+        answer = entry.answer.get(lang).strip()
+        source = source_titles(self.knowledge, tuple(entry.sources) + note_sources, lang)
         dispatcher.utter_message(
             response="utter_faq_answer",
-            answer=entry.answer.get(lang).strip(),
-            source=source_titles(self.knowledge, entry.sources, lang),
-            buttons=buttons,
+            answer=answer,
+            extra=notes,
+            source=source,
+            buttons=fitting_buttons(buttons[:MAX_RELATED], len(answer) + len(notes) + len(source)),
         )
-        return [SlotSet("last_faq_id", entry.id)]
+        return [SlotSet("last_faq_id", entry.id), SlotSet(TOPIC, entry.topic)]
+
+    def province_notes(self, tracker: Tracker, entry: FaqEntry, lang: str) -> tuple:
+        """A deregistration question with a province known ("how long does that take there?"):
+        that bureau's own rules (Hunan's Fridays, Sichuan's account) follow the general answer."""
+        province = tracker.get_slot("province")
+        bureau = self.knowledge.bureau(province) if isinstance(province, str) and entry.topic in PROVINCE_TOPICS else None
+        if bureau is None or not bureau.notes:
+            return "", ()
+        lines = "".join(f"\n- {bureau.name.get(lang)}: {note.text.get(lang)}" for note in bureau.notes)
+        return lines, tuple(stem for note in bureau.notes for stem in note.sources)

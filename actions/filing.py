@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Text
 
 from actions.dialog import DecisionAdviceAction, DecisionFormValidation, Dialog
+from actions.overview import DialogOverviewAction
 
 FILING = Dialog(topic="filing", decision="filing", opener="ask_filing_needed")
 
@@ -20,3 +21,12 @@ class ActionFilingAdvice(DecisionAdviceAction):
 
     def name(self) -> Text:
         return "action_filing_advice"
+
+
+class ActionFilingOverview(DialogOverviewAction):
+    """The general answer (or the advice, when the message says enough), then the offer."""
+
+    dialog = FILING
+
+    def name(self) -> Text:
+        return "action_filing_overview"

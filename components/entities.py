@@ -30,6 +30,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.storage import load_json, save_json
+from components.fuzzy import fix_typos, han_province, latin_names, latin_province, pinyin_names
 from components.text import has_han, to_simplified
 
 TABLE_FILE = "entity_table.json"
@@ -79,7 +80,12 @@ def build_table(knowledge_path: Path, lexicon_path: Path) -> Dict[str, List[List
 
 
 def _normalise(text: str) -> str:
-    return to_simplified(text).lower()
+    # Typos of domain words (注消 → 注销) are fixed in place: the length stays the same.
+    return fix_typos(to_simplified(text).lower())
+
+
+_GENERIC_LATIN = frozenset("province sheng shi city municipality autonomous region zizhiqu hui uygur uyghur zhuang".split())
+_GENERIC_HAN = re.compile(r"(?:(?:壮族|回族|维吾尔)?自治区|[省市])$")
 
 
 def _is_word_boundary(text: str, start: int, end: int) -> bool:
@@ -99,6 +105,12 @@ class EntityMatcher:
             self._terms.setdefault(term, (entity, value))
         self._icp = {prefix: bureau for prefix, bureau in table["icp_prefixes"]}
         self._max_len = max((len(t) for t in self._terms), default=0)
+        provinces = [(term, value) for term, entity, value in table["terms"] if entity == "province"]
+        # Misspelt or split names ("guangdng", "hei long jiang", "江酥") when nothing matched exactly.
+        self._latin_names = latin_names([(t, v) for t, v in provinces if not has_han(t)], _GENERIC_LATIN)
+        self._pinyin_names = pinyin_names(
+            (_GENERIC_HAN.sub("", t), v) for t, v in provinces if has_han(t) and len(_GENERIC_HAN.sub("", t)) >= 2
+        )
 
     def find(self, text: str) -> List[Match]:
         norm = _normalise(text)
@@ -131,6 +143,10 @@ class EntityMatcher:
         if not found and stripped in self._icp:
             start = norm.index(stripped)
             found.append((start, start + 1, "province", self._icp[stripped]))
+        if not any(entity == "province" for _, _, entity, _ in found):
+            fuzzy = latin_province(norm, self._latin_names) or han_province(norm, self._pinyin_names)
+            if fuzzy is not None:
+                take(fuzzy[0], fuzzy[1], "province", fuzzy[2])
         return sorted(found)
 
     def _scan_terms(self, norm: str) -> Iterable[Match]:

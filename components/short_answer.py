@@ -27,6 +27,8 @@ from components.text import to_simplified
 FILLER_FILE = "filler.json"
 # The rest of an ICP number whose province prefix is the entity: 苏[ICP备12345678号-1].
 _ICP_NUMBER_TAIL = re.compile(r"icp\s*[备证]\s*\d+\s*号?(?:\s*-\s*\d+)?")
+# A message of nothing but these (👍, 👌👌, 🙏) says yes / fine / thanks.
+_YES_EMOJI = re.compile(r"^(?:[\s\U0001F44D\U0001F44C\U0001F64F\u2705\u2714\U0001F44F\U0001F3FB-\U0001F3FF\uFE0F]|ok)+$", re.I)
 _SEPARATORS = re.compile(r"[\s,，。.!！?？、;；:：'\"“”‘’()（）\-]+")
 
 
@@ -52,7 +54,7 @@ def remainder(text: str, entities: List[Dict[str, Any]], filler: frozenset) -> L
 class ShortAnswerClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"lexicon": "components/lexicon.yml", "intent": "inform"}
+        return {"lexicon": "components/lexicon.yml", "intent": "inform", "emoji_intent": "affirm"}
 
     def __init__(
         self,
@@ -101,10 +103,14 @@ class ShortAnswerClassifier(GraphComponent):
         for message in messages:
             entities = [e for e in message.get(ENTITIES) or [] if "start" in e]
             text = message.get(TEXT) or ""
-            if not entities or remainder(text, entities, self._filler):
+            if text.strip() and _YES_EMOJI.match(text.strip()) and not text.strip().isalpha():
+                intent = self._config.get("emoji_intent", "affirm")
+            elif not entities or remainder(text, entities, self._filler):
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != self._intent]
-            top = {"name": self._intent, "confidence": 1.0}
+            else:
+                intent = self._intent
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
+            top = {"name": intent, "confidence": 1.0}
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
         return messages

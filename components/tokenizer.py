@@ -20,6 +20,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.fuzzy import fix_typos
 from components.text import script_runs, to_simplified
 
 USER_DICTIONARY_FILE = "jieba_userdict.txt"
@@ -139,8 +140,10 @@ class BilingualTokenizer(Tokenizer):
             if is_han:
                 # Traditional characters are segmented (and featurized) as their
                 # Simplified forms; the conversion keeps offsets in the user's text.
+                # Known typos of domain words (注消 → 注销) are featurized as the word
+                # meant; the replacements keep the length.
                 for word, start, _ in self._jieba_tokenizer().tokenize(
-                    to_simplified(run)
+                    fix_typos(to_simplified(run))
                 ):
                     if word.strip():
                         tokens.append(Token(word, offset + start))

@@ -4,7 +4,8 @@
     .venv/bin/python scripts/transcripts.py [URL]     # default http://localhost:5005
 
 Writes docs/transcripts/<topic>-<lang>.md: for deregistration, transfer and accessibility, one
-English and one Chinese conversation with typos, walked through to the advice. The user's turns
+English and one Chinese conversation with typos: the answer first, follow-ups in context, free-text
+answers to the dialog's questions. The user's turns
 are scripted below; the bot's replies are written as received, with their button titles. A
 "click" sends the button's payload, the way the web widget does, and is recorded by its title.
 Exits 1 if the bot does not answer a turn or a scripted button is missing.
@@ -47,42 +48,42 @@ CONVERSATIONS = [
     Conversation(
         "deregistration",
         "en",
-        "Deregistering your own filing at the bureau (English, with typos)",
+        "Deregistering: the general route first, then the province, follow-ups (English, with typos)",
         [
             Say("hi"),
-            Say("pls help me deregistr my icp filing"),
-            Say("its my onw filing"),
-            Say("how long does deregistraion take?"),
-            Say("no i cant do it onlin anymore"),
+            Say("how do i deregistr my icp filing?"),
             Say("zhejaing"),
-            Click('/inform{"province":"zhejiang"}'),
-            Say("thank u"),
+            Say("how long does that take there?"),
+            Say("and if it's another company's filing?"),
+            Say("more details"),
+            Say("what about shanxi"),
+            Click('/inform{"province":"shaanxi"}'),
+            Say("👍"),
         ],
     ),
     Conversation(
         "deregistration",
         "zh",
-        "在线注销一个网站（中文，含错别字）",
+        "按省份注销：先给链接，省略句追问（中文，含错别字）",
         [
-            Say("你好"),
-            Say("我想注销被案，网站不用了"),
-            Click('/inform{"dereg_owner":"own"}'),
-            Say("可以再线办"),
-            Say("只注销一个网占"),
-            Click('/inform{"dereg_scope":"website"}'),
+            Say("广东的备案怎么线下注销"),
+            Say("那福建呢"),
+            Say("注消备案要多久"),
+            Say("湖南呢"),
+            Say("黑龙江 注销 申请表"),
             Say("谢谢"),
         ],
     ),
     Conversation(
         "transfer",
         "en",
-        "Moving to a new provider (English, with typos)",
+        "Moving to another cloud: the answer, then the case in free text (English, with typos)",
         [
-            Say("do i need a tranfer when i move my site to another cloud"),
+            Say("our hosting company changes from one cloud to another next month; must the filing be done again from scratch?"),
+            Say("yes please"),
             Say("mainland chian"),
             Say("its filed with a diffrent provider"),
-            Say("swiching completly"),
-            Say("no new webistes"),
+            Say("just the existing sites, nothing new"),
         ],
     ),
     Conversation(
@@ -91,6 +92,7 @@ CONVERSATIONS = [
         "同时使用两家接入商（中文，含错别字）",
         [
             Say("服务器换了 要不要做接入被案"),
+            Click("/affirm"),
             Click('/inform{"server_location":"mainland"}'),
             Say("在别家被案的"),
             Say("管局网站连接"),
@@ -101,12 +103,13 @@ CONVERSATIONS = [
     Conversation(
         "accessibility",
         "en",
-        "Website unreachable after approval (English, with typos)",
+        "Website unreachable: common causes first, then the diagnosis (English, with typos)",
         [
-            Say("my webiste can't be accessed"),
+            Say("my site suddenly won't load in China, why?"),
+            Say("👍"),
             Say("its on a server in mainland china"),
             Click('/inform{"domain_filing":"this_provider"}'),
-            Say("it was aproved months ago"),
+            Say("it got through the bureau yesterday"),
             Say("where do i dowload the deregistration form for jiangsu"),
             Say("pign doesnt respond"),
         ],
@@ -117,10 +120,10 @@ CONVERSATIONS = [
         "首次备案审核中网站打不开（中文，含错别字）",
         [
             Say("网站打不开了 怎么回事阿"),
+            Say("好，一步步来"),
             Say("服务器在国内"),
             Say("没备案呢"),
-            Say("审和中"),
-            Click('/inform{"application_stage":"in_review"}'),
+            Say("跳过，直接告诉我一般情况"),
             Say("明白了 谢谢"),
         ],
     ),

@@ -73,7 +73,7 @@ async def test_advice_for_every_branch(kb, dispatcher, lang, code, slots):
     advice = diagnose_access(**slots)
     assert advice.code == code
     events = await ActionAccessibilityAdvice(kb).run(dispatcher, make_tracker(slots={**slots, "language": lang}), {})
-    assert_advice_messages(dispatcher.messages, advice, lang)
+    assert_advice_messages(dispatcher.messages, advice, lang, events)
     assert SlotSet("server_location", None) in events and SlotSet("domain_suffix", None) in events
 
 

@@ -3,59 +3,70 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions.bureau import ActionAskProvince, ActionBureauLink, ValidateBureauForm
-from tests.factories import make_form_tracker, make_tracker
-from tests.knowledge.knowledge_fixtures import S0, S2
+from tests.factories import entity, make_form_tracker, make_tracker
 
 JIANGSU_FORM = "http://js.beian.miit.gov.cn/state/outPortal/queryMutualityDownloadInfo.action?id=2"
 HUNAN_FORM = "http://hunca.miit.gov.cn/TGJCMS/bgfjxz2/3082.htm"
 
 
 @pytest.mark.parametrize(
-    "lang, expected",
+    "lang, lead, link, source",
     [
         (
             "en",
-            {
-                "response": "utter_bureau_links",
-                "province": "Jiangsu",
-                "links": (
-                    f"1. [js.beian.miit.gov.cn]({JIANGSU_FORM}) — Form page (Deregistering another entity's filing ({S2}))\n"
-                    "2. [js.beian.miit.gov.cn](http://js.beian.miit.gov.cn) — The bureau's filing system; the deregistration"
-                    f" form can be downloaded there. (Offline deregistration ({S0}))"
-                ),
-                "notes": "",
-            },
+            "To deregister a Jiangsu filing offline, download the Jiangsu Communications Administration Bureau's form",
+            f"- [Jiangsu deregistration form (bureau system)]({JIANGSU_FORM}) — Form page",
+            "JD Cloud Offline deregistration; Alibaba Cloud Deregistering another entity's filing",
         ),
         (
             "zh",
-            {
-                "response": "utter_bureau_links",
-                "province": "江苏",
-                "links": (
-                    f"1. [js.beian.miit.gov.cn]({JIANGSU_FORM}) — 表格页面 (注销其他单位备案 ({S2}))\n"
-                    f"2. [js.beian.miit.gov.cn](http://js.beian.miit.gov.cn) — 管局备案系统，可在此下载注销申请表。 (线下注销 ({S0}))"
-                ),
-                "notes": "",
-            },
+            "江苏的备案线下注销：下载江苏通信管理局的注销申请表",
+            f"- [江苏注销申请表（管局备案系统）]({JIANGSU_FORM}) — 表格页面",
+            "京东云 线下注销；阿里云 注销其他单位备案",
         ),
     ],
 )
-async def test_links_preferred_first_with_sources_and_host(kb, dispatcher, lang, expected):
-    tracker = make_tracker(slots={"province": "jiangsu", "language": lang}, intent="ask_bureau_link")
-    assert await ActionBureauLink(kb).run(dispatcher, tracker, {}) == []
-    assert dispatcher.messages[0]["response"] == expected["response"]
-    for key in ("province", "links", "notes"):
-        assert dispatcher.messages[0][key] == expected[key], key
+async def test_links_in_one_message_labelled_with_readable_sources(kb, dispatcher, domain, lang, lead, link, source):
+    tracker = make_tracker(
+        slots={"province": "jiangsu", "language": lang}, intent="ask_bureau_link", entities=[entity("province", "jiangsu")]
+    )
+    events = await ActionBureauLink(kb).run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_answer"
+    assert message["intro"] == ""
+    body = message["body"].splitlines()
+    assert body[0].startswith(lead)
+    assert body[1] == link
+    # the host is the filing system, labelled as such, not by its name
+    assert body[2].startswith("- [") and "](http://js.beian.miit.gov.cn)" in body[2]
+    assert message["source"] == source
+    assert SlotSet("topic", "bureau") in events
 
 
-async def test_online_bureau_with_its_special_procedure(kb, dispatcher):
-    tracker = make_tracker(slots={"province": "hunan", "language": "zh"})
-    await ActionBureauLink(kb).run(dispatcher, tracker, {})
-    message = dispatcher.messages[0]
-    assert message["response"] == "utter_bureau_links_online"
-    assert message["province"] == "湖南"
-    assert message["links"] == f"1. [hunca.miit.gov.cn]({HUNAN_FORM}) (线下注销 ({S0}); 注销其他单位备案 ({S2}))"
-    assert message["notes"] == "\n\n- 每周五统一处理。"
+async def test_online_bureau_with_its_special_procedure(kb, dispatcher, domain):
+    tracker = make_tracker(slots={"province": "hunan", "language": "zh"}, entities=[entity("province", "hunan")])
+    await ActionBureauLink(kb).run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["body"].splitlines() == [
+        "湖南：请访问下面的管局网站，按网站要求办理注销。",
+        f"- [湖南通信管理局网站]({HUNAN_FORM})",
+        "- 每周五统一处理。",
+    ]
+
+
+async def test_a_province_from_an_earlier_message_is_named(kb, dispatcher, domain):
+    tracker = make_tracker(slots={"province": "jiangsu", "language": "en"}, intent="ask_bureau_link")
+    await ActionBureauLink(kb).run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["intro"].startswith("For Jiangsu, as you said before")
+
+
+async def test_shanxi_in_latin_letters_is_asked(kb, dispatcher, domain):
+    tracker = make_tracker(
+        slots={"province": "shanxi", "language": "en"}, text="shanxi form", entities=[entity("province", "shanxi", 0, 6)]
+    )
+    events = await ActionBureauLink(kb).run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_shanxi_or_shaanxi"]
+    assert SlotSet("province", None) in events
 
 
 @pytest.mark.parametrize("province", [None, "atlantis"])

@@ -146,7 +146,7 @@ async def test_advice_for_every_branch(kb, dispatcher, lang, code, slots):
 
     events = await ActionDeregistrationAdvice(kb).run(dispatcher, tracker, {})
 
-    assert_advice_messages(dispatcher.messages, advice, lang)
+    assert_advice_messages(dispatcher.messages, advice, lang, events)
     # the case is forgotten, the province and language stay
     assert SlotSet("dereg_owner", None) in events and SlotSet("dereg_scope", None) in events
     assert all(event["name"] not in ("province", "language") for event in events)

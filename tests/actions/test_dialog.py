@@ -15,6 +15,9 @@ from tests.factories import make_tracker
 
 ACTIONS_DIR = Path(__file__).resolve().parents[2] / "actions"
 
+SKIP = "/stop"
+OVERVIEW = "(overview)"
+
 
 @pytest.mark.parametrize(
     "slot, text, intent, expected",
@@ -160,12 +163,15 @@ def test_every_response_the_actions_send_exists_in_both_languages(domain, respon
 
 @pytest.mark.parametrize("form", ["deregistration_form", "transfer_form", "accessibility_form", "filing_form", "bureau_form"])
 def test_every_question_has_buttons_in_both_languages(domain, form):
-    """utter_ask_<slot>: quick replies whose payloads are valid answers, English and Chinese."""
+    """utter_ask_<slot>: quick replies whose payloads are valid answers, English and Chinese, and a
+    "skip, just tell me the general answer" button."""
     for slot in domain["forms"][form]["required_slots"]:
         variations = domain["responses"][f"utter_ask_{slot}"]
         assert len(variations) == 2, slot
         for variation in variations:
-            payloads = [b["payload"] for b in variation["buttons"]]
+            payloads = [b["payload"] for b in variation["buttons"] if b["payload"] != SKIP]
+            # Every question can be skipped for the general answer.
+            assert [b["payload"] for b in variation["buttons"]].count(SKIP) == 1, slot
             values = [json.loads(p[len("/inform"):])[slot] for p in payloads]
             assert all(p.startswith("/inform{") for p in payloads), slot
             if INPUTS[slot]:
@@ -193,7 +199,8 @@ def _story_walks():
         for story in yaml.safe_load(path.read_text(encoding="utf-8"))["stories"]:
             slots, form, checks = {}, None, []
             for step in story["steps"]:
-                if "active_loop" in step and step["active_loop"]:
+                if "active_loop" in step:
+                    # null: the form ended (its last requested_slot came before) or was stopped
                     form = step["active_loop"]
                 for change in step.get("slot_was_set", []):
                     for name, value in change.items():
@@ -201,6 +208,11 @@ def _story_walks():
                             checks.append((form, value, dict(slots)))
                         else:
                             slots[name] = value
+                overview = re.fullmatch(r"action_(\w+)_overview", str(step.get("action", "")))
+                if overview:
+                    # Answer first: the overview advises at once when the message says enough
+                    # (the story then goes on without the form), else the form may follow.
+                    checks.append((f"{overview.group(1)}_form", OVERVIEW, dict(slots)))
                 if step.get("action") in ("action_stop_dialog", "action_handoff", "action_restart") or str(step.get("action", "")).endswith("_advice"):
                     slots = {k: v for k, v in slots.items() if k in ("province", "language")}
             yield path.name, story["story"], checks
@@ -209,7 +221,7 @@ def _story_walks():
 @pytest.mark.parametrize("file, title, checks", list(_story_walks()), ids=lambda x: x if isinstance(x, str) else "")
 def test_stories_ask_what_the_decision_functions_ask(real_kb, file, title, checks):
     for form, requested, slots in checks:
-        if form not in FORM_DECISIONS:
+        if form not in FORM_DECISIONS or requested == OVERVIEW:
             continue
         outcome = _decide(FORM_DECISIONS[form], slots, real_kb)
         expected = outcome.slot if isinstance(outcome, Ask) else None
@@ -220,7 +232,11 @@ def test_stories_reach_every_advice_in_both_languages(real_kb):
     reached = {(decision, lang): set() for decision in ADVICE_CODES for lang in ("en", "zh")}
     for _, title, checks in _story_walks():
         for form, requested, slots in checks:
-            if form in FORM_DECISIONS and requested is None:
+            if form in FORM_DECISIONS and requested is OVERVIEW:
+                outcome = _decide(FORM_DECISIONS[form], slots, real_kb)
+                if isinstance(outcome, Advice):
+                    reached[(FORM_DECISIONS[form], title[:2])].add(outcome.code)
+            elif form in FORM_DECISIONS and requested is None:
                 outcome = _decide(FORM_DECISIONS[form], slots, real_kb)
                 assert isinstance(outcome, Advice), title
                 reached[(FORM_DECISIONS[form], title[:2])].add(outcome.code)

@@ -16,9 +16,21 @@ async def test_answer_from_the_response_selector(kb, dispatcher, lang):
     [message] = dispatcher.messages
     assert message["response"] == "utter_faq_answer"
     assert message["answer"] == entry.answer.get(lang).strip()
-    assert message["source"] == f"{kb.source(S0).title.get(lang)} ({S0})"
+    assert message["source"] == {"en": "JD Cloud Offline deregistration", "zh": "京东云 线下注销"}[lang]
+    assert S0 not in message["source"]
+    assert message["extra"] == ""
     assert message["buttons"] == []  # no related entries
-    assert events == [SlotSet("last_faq_id", "dereg_duration")]
+    assert events == [SlotSet("last_faq_id", "dereg_duration"), SlotSet("topic", "deregistration")]
+
+
+async def test_a_known_province_adds_its_own_rules(kb, dispatcher):
+    """"How long does that take there?" after Hunan: Hunan's own rule follows the answer."""
+    tracker = make_tracker(slots={"language": "en", "province": "hunan"}, text="how long does that take there",
+                           intent="faq", response_key="faq/dereg_duration")
+    await ActionAnswerFaq(kb).run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    assert message["extra"] == "\n- Hunan: Handled on Fridays."
+    assert "Alibaba Cloud" in message["source"]
 
 
 async def test_related_questions_become_buttons_in_the_users_language(kb, dispatcher):

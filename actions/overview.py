@@ -1,0 +1,171 @@
+"""Answer first: what a dialog's opening question gets before any question is asked back.
+
+A message that opens a guided dialog ("how do I deregister", "my site can't be opened") is answered
+at once: with the advice, when the message (and what the user said before that persists) is
+enough for the decision function; otherwise with the general answer (the FAQ entry behind the
+dialog's intent) and an offer to go through the case step by step. The same logic answers
+elliptical follow-ups in the last topic ("那福建呢", "and if it's another company's filing?").
+
+Facts that describe one case (server location, filing status …) are taken only from the message
+itself: they are not carried silently from an earlier dialog. The province (and the domain) persist
+and are reused visibly ("For Jiangsu, as you said before …").
+"""
+from __future__ import annotations
+
+import abc
+import importlib
+from typing import Any, ClassVar, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.answers import SPACE_AND_PUNCT, fold, keyword_hits
+from actions.base import KnowledgeAction, user_language
+from actions.dialog import PROVINCE, Dialog, clean_value
+from actions.render import source_titles
+from actions.reply import TOPIC, advice_answer, said_now, shanxi_unclear
+from knowledge import Advice, Bureau, Knowledge
+from knowledge.text import has_cjk
+
+# Slots whose answer words are read from an opening question too ("how do I deregister another
+# company's filing?"), not only as answers to the question asked. Only keywords this long count:
+# short ones ("own", "us", "site") mean too many other things in a question.
+OPENER_KEYWORD_SLOTS = ("dereg_owner", "dereg_scope", "service_type", "provider_change")
+MIN_OPENER_KEYWORD = 5
+MIN_OPENER_KEYWORD_CJK = 3
+# Topics whose answers depend on the province: a follow-up naming another province gets the
+# answer for it, and their FAQ answers carry the province's own notes.
+PROVINCE_TOPICS = ("deregistration", "bureau", "provincial_rules")
+DIALOG_TOPICS = ("deregistration", "transfer", "accessibility", "filing")
+
+
+
+def opener_value(slot: Text, text: Text) -> Optional[Text]:
+    """The value a question's own words give for ``slot`` (longest keyword), or None."""
+    hits = [
+        hit for hit in keyword_hits(slot, text)
+        if hit.length >= (MIN_OPENER_KEYWORD_CJK if has_cjk(hit.keyword) else MIN_OPENER_KEYWORD)
+    ]
+    if not hits:
+        return None
+    values = {hit.value for hit in hits}
+    if len(values) > 1 and values != {"yes", "no"}:
+        best = max(hits, key=lambda hit: hit.length)
+        if sum(1 for hit in hits if hit.length == best.length and hit.value != best.value):
+            return None
+        return best.value
+    return hits[0].value
+
+
+class DialogOverviewAction(KnowledgeAction, metaclass=abc.ABCMeta):
+    """``action_<topic>_overview``: the answer to a dialog's opening question, before any question."""
+
+    dialog: ClassVar[Dialog]
+
+    @abc.abstractmethod
+    def name(self) -> Text:  # pragma: no cover - abstract
+        ...
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        return self.answer(dispatcher, tracker, domain)
+
+    # -- the case as this message describes it
+
+    def words_in(self, tracker: Tracker) -> Dict[Text, Text]:
+        """Values this dialog's answer words give in the latest message ("another company's filing")."""
+        text = (tracker.latest_message or {}).get("text") or ""
+        found = {slot: opener_value(slot, text) for slot in self.dialog.inputs if slot in OPENER_KEYWORD_SLOTS}
+        return {slot: value for slot, value in found.items() if value is not None}
+
+    def case_values(self, tracker: Tracker, follow_up: bool = False) -> Dict[Text, Optional[Text]]:
+        """The dialog's inputs: the province from the slot (it persists); the case facts only
+        from this message (its entities, or its words for the slots of OPENER_KEYWORD_SLOTS),
+        except in a follow-up ("what about Yunnan?"), which changes one value of the last case."""
+        text = (tracker.latest_message or {}).get("text") or ""
+        values: Dict[Text, Optional[Text]] = {}
+        for slot in self.dialog.inputs:
+            words = opener_value(slot, text) if slot in OPENER_KEYWORD_SLOTS else None
+            if said_now(tracker, slot) or slot == PROVINCE:
+                value = tracker.get_slot(slot)
+            elif words is not None:
+                value = words
+            elif follow_up:
+                value = tracker.get_slot(slot)
+            else:
+                value = None
+            values[slot] = clean_value(slot, value, self.knowledge)
+        return values
+
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, follow_up: bool = False
+    ) -> List[EventType]:
+        values = self.case_values(tracker, follow_up)
+        case_events: List[EventType] = [SlotSet(s, v) for s, v in values.items() if s != PROVINCE]
+        topic = [SlotSet(TOPIC, self.dialog.topic)]
+        if shanxi_unclear(tracker):
+            dispatcher.utter_message(response="utter_ask_shanxi_or_shaanxi")
+            return case_events + topic + [SlotSet(PROVINCE, None)]
+        outcome = self.dialog.decide_values(values, self.knowledge)
+        bureau = self.knowledge.bureau(values[PROVINCE]) if values.get(PROVINCE) else None
+        if isinstance(outcome, Advice):
+            # The case stays for a follow-up in this topic; the next opening question starts afresh.
+            # In a follow-up the province was in the answer just before: no need to repeat it.
+            events = advice_answer(dispatcher, tracker, domain, self.knowledge, outcome, bureau, remind=not follow_up)
+            return events + case_events + topic
+        events = case_events + self.general(dispatcher, tracker, domain, values, bureau)
+        return events + [e for e in topic if e not in events]
+
+    def general(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        values: Dict[Text, Optional[Text]],
+        bureau: Optional[Bureau],
+    ) -> List[EventType]:
+        """The general answer (the FAQ entry behind the dialog's intent) and the offer."""
+        lang = user_language(tracker)
+        entry = self.knowledge.faq_by_intent(self.dialog.opener)
+        if entry is None:  # a knowledge base without the entry (small test data)
+            dispatcher.utter_message(response=f"utter_ask_{self.dialog.inputs[0]}")
+            return []
+        dispatcher.utter_message(
+            response=f"utter_{self.dialog.topic}_overview",
+            intro="",
+            body=entry.answer.get(lang).strip(),
+            source=source_titles(self.knowledge, entry.sources, lang),
+        )
+        return [SlotSet("last_faq_id", entry.id)]
+
+
+def overview_for(topic: Optional[Text], knowledge: Optional[Knowledge] = None) -> Optional[DialogOverviewAction]:
+    """The overview action of a dialog topic (for follow-ups read in that topic)."""
+    if topic not in DIALOG_TOPICS:
+        return None
+    # The topic's module defines it (same topic name everywhere); rasa-sdk has imported it
+    # already, tests may not have.
+    importlib.import_module(f"actions.{topic}")
+    for cls in DialogOverviewAction.__subclasses__():
+        if cls.dialog.topic == topic:
+            return cls(knowledge)
+    return None
+
+
+def dialog_entities(tracker: Tracker, dialog: Dialog) -> List[Text]:
+    """The dialog inputs the latest message names as entities."""
+    return [
+        e.get("entity")
+        for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") in dialog.inputs
+    ]
+
+
+def compact_length(text: Text) -> int:
+    return len(SPACE_AND_PUNCT.sub("", fold(text)))
