@@ -175,7 +175,7 @@ def bureau_answer(
     lang = user_language(tracker)
     lead = phrase(
         domain,
-        "utter_bureau_links_online" if bureau.dereg_online else "utter_bureau_links",
+        "utter_bureau_links",
         lang,
         province=bureau.name.get(lang),
     )

@@ -66,17 +66,6 @@ class Bureau:
     notes: Tuple[Note, ...] = ()  # special procedures (Shanghai/Sichuan/Hunan's sites, Fridays …)
 
     @property
-    def dereg_online(self) -> bool:
-        """Deprecated, always False: no seed says a bureau deregisters online in its own system.
-
-        Seeds 000/001 only send Shanghai, Sichuan and Hunan filers to a site to "deregister as
-        requested" and seed 002 lists the same three among form downloads (issue 12, point 3);
-        that is now a bureau note. Kept so that callers choosing an "online" reply fall back to
-        the form reply until they stop asking; remove with the last caller.
-        """
-        return False
-
-    @property
     def names(self) -> Tuple[str, ...]:
         """Every written form that names this region, display names first."""
         return (self.name.en, self.name.zh) + self.aliases

@@ -43,12 +43,14 @@ async def test_links_in_one_message_labelled_with_readable_sources(kb, dispatche
     assert SlotSet("topic", "bureau") in events
 
 
-async def test_online_bureau_with_its_special_procedure(kb, dispatcher, domain):
+async def test_bureau_with_its_special_procedure(kb, dispatcher, domain):
+    # No seed says a bureau deregisters online in its own system (issue 12, point 3): the form
+    # lead line, then the bureau's own notes.
     tracker = make_tracker(slots={"province": "hunan", "language": "zh"}, entities=[entity("province", "hunan")])
     await ActionBureauLink(kb).run(dispatcher, tracker, domain)
     [message] = dispatcher.messages
     assert message["body"].splitlines() == [
-        "湖南：请访问下面的管局网站，按网站要求办理注销。",
+        "湖南的备案线下注销：下载湖南通信管理局的注销申请表，按表格要求填写，并按表中说明的方式连同证件一起提交。",
         f"- [湖南通信管理局网站]({HUNAN_FORM})",
         "- 每周五统一处理。",
     ]

@@ -19,7 +19,7 @@ def test_minimal_data_loads(make_data: Callable[..., Path]) -> None:
     assert jiangsu is not None and jiangsu.host == "js.beian.miit.gov.cn" and jiangsu.host_source == S0
     assert jiangsu.forms[0].note == Bilingual("Form page", "表格页面")
     hunan = kb.bureau("hunan")
-    assert hunan is not None and not hunan.dereg_online and hunan.host is None
+    assert hunan is not None and not hasattr(hunan, "dereg_online") and hunan.host is None
     assert hunan.forms[0].sources == (S0, S2) and hunan.notes[0].sources == (S2,)
     entry = kb.faq_by_id("dereg_duration")
     assert entry is not None and entry.intent == "faq/dereg_duration" and entry.topic == "deregistration"
