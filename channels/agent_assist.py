@@ -96,7 +96,6 @@ def bureau_json(bureau: Bureau, knowledge: Knowledge, matched: Optional[Text]) -
         "id": bureau.id,
         "name": bilingual(bureau.name),
         "matched": matched,
-        "dereg_online": bureau.dereg_online,
         "links": [bureau_link_json(bureau, link, knowledge) for link in bureau_links(bureau)],
         "notes": [
             {**bilingual(note.text), "sources": list(note.sources)} for note in bureau.notes
