@@ -4,12 +4,10 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 RASA := .venv/bin/rasa
 MODEL := models/icp.tar.gz
-export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
-export TRACKER_DB ?= var/tracker.db
 
 # Everything that changes what the model learns. Retrain when any of it changes,
 # and only then.
-TRAIN_INPUTS := config.yml $(shell find data domain components knowledge -type f \
+TRAIN_INPUTS := config.yml domain.yml $(shell find data domain components knowledge -type f \
 	\( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) -not -path '*/__pycache__/*' 2>/dev/null)
 
 .PHONY: help setup run test train validate pytest story-test nlu-check bench generate clean
@@ -20,15 +18,18 @@ help:  ## show this help
 setup:  ## create .venv (Python 3.10), install requirements and the web widget
 	@scripts/setup.sh
 
-generate: domain/faq_labels.yml  ## regenerate files derived from knowledge/
+generate: domain/faq_labels.yml domain.yml  ## regenerate files derived from knowledge/ and domain/
 
 domain/faq_labels.yml: $(wildcard knowledge/data/faq/*.yml) knowledge/__main__.py
 	$(PY) -m knowledge export-faq-domain $@
 
+# The one domain file plain `rasa` commands read, merged from the topic files in domain/.
+domain.yml: $(wildcard domain/*.yml) domain/faq_labels.yml scripts/domain.py
+	$(PY) -m scripts.domain
+
 $(MODEL): $(TRAIN_INPUTS)
 	$(PY) -m knowledge validate
-	$(RASA) train --data data --domain domain --config config.yml --out models \
-		--fixed-model-name icp
+	$(RASA) train --fixed-model-name icp
 
 train: setup generate $(MODEL)  ## train the model if its inputs changed
 
@@ -37,7 +38,7 @@ run: train  ## set up, train if needed, start action server + Rasa + web page
 
 validate: setup generate  ## rasa data validate + knowledge validation
 	$(PY) -m knowledge validate
-	$(RASA) data validate --data data --domain domain --config config.yml
+	$(RASA) data validate
 
 test:  ## set up and run every check: pytest, data validation, training, rasa test
 	@scripts/test.sh

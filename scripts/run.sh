@@ -7,12 +7,17 @@ cd "$(dirname "$0")/.."
 RASA_PORT=${RASA_PORT:-5005}
 ACTION_PORT=${ACTION_PORT:-5055}
 MODEL=${MODEL:-models/icp.tar.gz}
-export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
-export TRACKER_DB=${TRACKER_DB:-var/tracker.db}
+TRACKER_DB=${TRACKER_DB:-var/tracker.db}
 # The chat page is served by the same server; its origin must be allowed to open
 # the socket. Add your public https:// origin when deployed behind TLS.
 export WEB_ALLOWED_ORIGINS=${WEB_ALLOWED_ORIGINS:-http://localhost:$RASA_PORT,http://127.0.0.1:$RASA_PORT}
 mkdir -p var
+# endpoints.yml holds the defaults (5055, var/tracker.db); other ports or files get their own copy.
+ENDPOINTS=endpoints.yml
+if [ "$ACTION_PORT" != 5055 ] || [ "$TRACKER_DB" != var/tracker.db ]; then
+  ENDPOINTS=$(.venv/bin/python -m scripts.endpoints --out var/endpoints.run.yml \
+    --action-url "http://127.0.0.1:$ACTION_PORT/webhook" --tracker-db "$TRACKER_DB")
+fi
 
 # Refuse to start on broken knowledge data rather than answer wrongly.
 .venv/bin/python -m knowledge validate
@@ -55,7 +60,7 @@ wait_for() {  # url, name, pid
 pids+=($!)
 wait_for "http://127.0.0.1:$ACTION_PORT/health" "action server" "${pids[-1]}"
 
-.venv/bin/rasa run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+.venv/bin/rasa run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials credentials.yml \
   --port "$RASA_PORT" > var/rasa.log 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/" "Rasa server" "${pids[-1]}"

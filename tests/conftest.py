@@ -8,10 +8,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Dict, Iterator, Optional
 
 import pytest
 import requests
+
+from scripts.endpoints import write_endpoints
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "icp.tar.gz"
@@ -40,9 +42,12 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
 
 class RunningBot:
     """The action server and the Rasa server (all channels of credentials.yml), started
-    from the trained model on free ports, conversations in a temporary SQLite file."""
+    from the trained model on free ports, conversations in a temporary SQLite file.
 
-    def __init__(self, tmp: Path, logs: Path) -> None:
+    ``env`` adds or overrides environment variables of both servers (channel secrets, limits).
+    """
+
+    def __init__(self, tmp: Path, logs: Path, env: Optional[Dict[str, str]] = None) -> None:
         if not MODEL.exists():
             raise RuntimeError(f"{MODEL} is missing: run `make train` first")
         self.rasa_port = free_port()
@@ -51,12 +56,16 @@ class RunningBot:
         self.page_url = f"{self.url}/web/"
         # Rasa's HTTP API, for tests that inspect or inject tracker events.
         self.api_token = secrets.token_hex(16)
+        self.endpoints = write_endpoints(
+            tmp / "endpoints.yml",
+            action_url=f"http://127.0.0.1:{self.action_port}/webhook",
+            tracker_db=str(tmp / "tracker.db"),
+        )
         env = {
             **os.environ,
-            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
-            "TRACKER_DB": str(tmp / "tracker.db"),
             # the page is opened at this URL; only its origin may open a socket
             "WEB_ALLOWED_ORIGINS": self.url,
+            **(env or {}),
         }
         logs.mkdir(parents=True, exist_ok=True)
         self._logs = [logs / "actions.log", logs / "rasa.log"]
@@ -69,7 +78,7 @@ class RunningBot:
         try:
             _wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self._logs[0])
             rasa = subprocess.Popen(
-                [RASA, "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                [RASA, "run", "--model", str(MODEL), "--endpoints", str(self.endpoints),
                  "--credentials", "credentials.yml", "--interface", "127.0.0.1",
                  "--port", str(self.rasa_port), "--enable-api", "--auth-token", self.api_token],
                 cwd=ROOT, env=env, stdout=self._logs[1].open("w"), stderr=subprocess.STDOUT,
