@@ -492,9 +492,10 @@ class WeChatInput(InputChannel):
             text = text or ""
             _check_limits(SENDER_PREFIX + message.source, text)
             return lambda: self._answer(app, on_new_message, message, text)
-        if message.type in SUBSCRIBE:
-            return lambda: self._welcome(on_new_message, message)
         if message._data.get("MsgType") == "event":
+            # wechatpy's events have type "event"; which one is in `event`.
+            if getattr(message, "event", None) in SUBSCRIBE:
+                return lambda: self._welcome(on_new_message, message)
             return None
         return lambda: self._note(app, message)
 
@@ -552,7 +553,8 @@ class WeChatInput(InputChannel):
             if produce is None:
                 return response.text(SUCCESS)
             if message._data.get("MsgType") == "event":
-                key = self._key("msg", message.source, message._data["CreateTime"], message.type)
+                event = str(getattr(message, "event", "") or "")
+                key = self._key("msg", message.source, message._data["CreateTime"], event)
             else:
                 key = self._key("msg", message.source, str(message.id))
             return self._wrap(await self._reply(key, message, produce), request)

@@ -431,3 +431,44 @@ async def test_outbound_deliverer_sends_customer_service_text(serve, api):
         not_ours = await outbound.deliver("wechat", "web-user-1", {"text": "x"})
     assert (ok, not_ours) == (True, False)
     assert api.texts_to(user) == ["Agent here: see MIIT: https://beian.miit.gov.cn/"]
+
+
+class MenuAgent(ScriptedAgent):
+    """Greets and shows a two-topic menu in the language of the payload's entity."""
+
+    async def handle_message(self, message: Any) -> None:
+        self.messages.append(message)
+        await asyncio.sleep(self.delay)
+        zh = '"zh"' in message.text
+        out, sender = message.output_channel, message.sender_id
+        if message.text.startswith("/greet"):
+            await out.send_text_message(sender, "您好！" if zh else "Hi!")
+        elif message.text.startswith("/ask_capabilities"):
+            await out.send_text_with_buttons(sender, "我可以：" if zh else "I can:", [
+                {"title": "注销备案" if zh else "Deregister", "payload": "/request_deregistration"},
+                {"title": "接入备案" if zh else "Transfer", "payload": "/ask_transfer_needed"},
+            ])
+        else:
+            await out.send_text_message(sender, f"echo: {message.text}")
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["in_time", "late"])
+async def test_subscribe_shows_the_bot_greeting_and_menu_in_both_languages(serve, api, late):
+    agent = MenuAgent(delay=0.1)
+    user = openid()
+    ch = channel(API_ENV, api_base_url=api.base_url, reply_timeout=0.1 if late else 3.0)
+    expected = "您好！\n\nHi!\n\n我可以： / I can:\n1. 注销备案 / Deregister\n2. 接入备案 / Transfer\n回复 1 / 2 选择 / Reply 1 / 2 to choose"
+    async with serve([ch], agent) as (base, _):
+        wechat = WeChatServer(base, safe=True)
+        async with aiohttp.ClientSession() as session:
+            welcome = await wechat.post(session, event_xml(user, "subscribe"))
+            for _ in range(100):
+                if api.texts_to(user) or not late:
+                    break
+                await asyncio.sleep(0.05)
+            choice = await wechat.say(session, user, "2", msg_id())
+    assert agent.texts()[:4] == ['/greet{"language":"en"}', '/ask_capabilities{"language":"en"}',
+                                 '/greet{"language":"zh"}', '/ask_capabilities{"language":"zh"}']
+    assert (api.texts_to(user) if late else [welcome.content]) == [expected]
+    assert agent.texts()[4] == "/ask_transfer_needed"
+    assert choice.content == "echo: /ask_transfer_needed"
