@@ -293,7 +293,7 @@ class TestPlaintext:
 
         async with aiohttp.ClientSession() as session:
             replies = await asyncio.gather(*(timed(session, u, q) for u, (_, q) in users))
-            for _ in range(600):  # the late ones come through the API
+            for _ in range(3000):  # the late ones come through the API
                 late = [u for (u, _), r in zip(users, replies) if r.body == "success"]
                 if all(api.texts_to(u) for u in late):
                     break
