@@ -4,6 +4,9 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 RASA := .venv/bin/rasa
 MODEL := models/icp.tar.gz
+# Rasa's training cache outside the project: plain `rasa test` reads every file under the root
+# (scripts/setup.sh sets the same in the venv's activate script).
+export RASA_CACHE_DIRECTORY ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/icp-assistant/rasa
 
 # Everything that changes what the model learns. Retrain when any of it changes,
 # and only then.

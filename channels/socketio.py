@@ -40,6 +40,8 @@ from sanic import Blueprint
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 
+from channels import limits
+
 logger = logging.getLogger(__name__)
 
 ALLOWED_ORIGINS_ENV = "WEB_ALLOWED_ORIGINS"
@@ -161,6 +163,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         """Creates the channel; see ``SocketIOInput`` for the other arguments."""
         super().__init__(*args, **kwargs)
         self.cors_allowed_origins = allowed_origins_from(cors_allowed_origins)
+        self.limits = limits.Limits.from_env()
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -172,6 +175,13 @@ class OriginCheckedSocketIOInput(SocketIOInput):
 
         # engine.io reads this on every request; Rasa constructed it with [] (= no check).
         sio.eio.cors_allowed_origins = list(self.cors_allowed_origins)
+        # A polling POST or WebSocket frame larger than this is refused by engine.io (1 MB by
+        # default); the HTTP limit is Sanic's, lowered when the server starts.
+        sio.eio.max_http_buffer_size = self.limits.max_request_bytes
+
+        @socketio_webhook.listener("before_server_start")
+        async def lower_request_size(app: Any, _loop: Any) -> None:
+            limits.request_size_limit(app, self.limits)
         logger.info(
             f"socket.io channel accepts browser connections from: "
             f"{', '.join(self.cors_allowed_origins)}"
@@ -217,6 +227,29 @@ class OriginCheckedSocketIOInput(SocketIOInput):
                             f"has not joined."
                         )
                         return
+                try:
+                    checked = limits.check_text(data.get("message", ""), self.limits)
+                    metadata = limits.check_metadata(data.get(self.metadata_key), self.limits)
+                except limits.InputRejected as e:
+                    logger.info(f"socket.io message from {sid} refused: {e.reason}")
+                    await reply_to(sid, data, limits.reply_text("unreadable", self.limits))
+                    return
+                if checked.too_long:
+                    await reply_to(sid, data, limits.reply_text("too_long", self.limits))
+                    return
+                data = {
+                    **data,
+                    "message": limits.clean_shortcut(checked.text),
+                    self.metadata_key: metadata or {},
+                }
                 await rasa_handle_message(sid, data)
+
+        async def reply_to(sid: Text, data: Dict[Text, Any], text: Text) -> None:
+            # The answer of the channel itself (the message never reached Rasa): to the session's
+            # room when it has one, so every tab of the session shows it, else to the socket.
+            room = data.get("session_id") if self.session_persistence else None
+            await sio.emit(
+                self.bot_message_evt, {"text": text}, room=room or sid, namespace=self.namespace
+            )
 
         return socketio_webhook

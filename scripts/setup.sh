@@ -37,6 +37,19 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   echo "$want" > "$stamp"
 fi
 
+# Rasa keeps its training cache in ./.rasa/cache by default, and a plain `rasa test` reads every
+# YAML/JSON file under the project root (its default --stories is "."): a cached
+# ted_policy.priority.json (a bare number) then stops it with a TypeError. The venv's activate
+# script moves the cache out of the tree; the Makefile does the same for its own `rasa` calls.
+if ! grep -q RASA_CACHE_DIRECTORY .venv/bin/activate; then
+  cat >> .venv/bin/activate <<'SH'
+# ICP assistant: Rasa's training cache outside the project (see scripts/setup.sh).
+export RASA_CACHE_DIRECTORY="${XDG_CACHE_HOME:-$HOME/.cache}/icp-assistant/rasa"
+SH
+fi
+# No usage data leaves the machine (and no blocked network call slows the CLI down).
+grep -qs "enabled: false" "$HOME/.config/rasa/global.yml" || .venv/bin/rasa telemetry disable >/dev/null 2>&1
+
 if [ -f web/package-lock.json ]; then
   lock=$(sha256sum web/package-lock.json | cut -d' ' -f1)
   if [ "$(cat web/node_modules/.lock.sha 2>/dev/null)" != "$lock" ]; then

@@ -1,4 +1,5 @@
 """channels.rest.CheckedRestInput: Rasa's REST channel, with a 400 for a body it would lose."""
+import asyncio
 import json
 
 import aiohttp
@@ -72,3 +73,74 @@ async def test_health_route(serve):
             async with session.get(base_url + "/webhooks/rest/") as response:
                 assert response.status == 200
                 assert await response.json() == {"status": "ok"}
+
+
+# --- channels.limits applied ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body, status, reason",
+    [
+        ({"sender": "x\udc00", "message": "hi"}, 400, "not valid Unicode"),
+        ({"sender": "u1", "message": "hi \udc00"}, 400, "not valid Unicode"),
+        ({"sender": "../x", "message": "hi"}, 400, "sender id may only hold"),
+        ({"sender": "x\r\ny", "message": "hi"}, 400, "sender id may only hold"),
+        ({"sender": "a" * 100_000, "message": "hi"}, 413, ""),  # the whole body is over the limit
+        ({"sender": "a" * 200, "message": "hi"}, 400, "longer than 128"),
+        ({"sender": "u1", "message": "hi", "metadata": {"a": {"b": {"c": {"d": {}}}}}}, 400, "nested"),
+        ({"sender": "u1", "message": "hi", "metadata": {"a": "x" * 5000}}, 413, "larger than"),
+        ({"sender": "u1", "message": "hi", "metadata": {"a": "\ud800"}}, 400, "not valid Unicode"),
+    ],
+)
+async def test_limits_refuse_before_rasa(serve, body, status, reason):
+    agent = FakeAgent()
+    async with serve([CheckedRestInput()], agent) as (base_url, _):
+        got_status, answer = await post(base_url, body)
+    assert got_status == status
+    if reason:
+        assert reason in answer["message"]
+    assert agent.messages == []
+
+
+async def test_a_body_over_the_request_limit_is_refused_by_its_length(serve):
+    """A 10 MB body is refused from its Content-Length header, before the body is read: the
+    client here sends the headers only and still gets its 413."""
+    agent = FakeAgent()
+    async with serve([CheckedRestInput()], agent) as (base_url, app):
+        assert app.config.REQUEST_MAX_SIZE == 65536
+        host, port = base_url.rsplit("/", 1)[-1].split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            f"POST {WEBHOOK} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: 10000000\r\n\r\n".encode()
+        )
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), 5)
+        writer.close()
+    assert status_line.split()[1] == b"413"
+    assert agent.messages == []
+
+
+async def test_a_too_long_message_gets_the_polite_reply_without_reaching_rasa(serve):
+    agent = FakeAgent()
+    async with serve([CheckedRestInput()], agent) as (base_url, _):
+        status, answer = await post(base_url, {"sender": "u1", "message": "长" * 2001})
+    assert status == 200
+    assert len(answer) == 1 and answer[0]["recipient_id"] == "u1"
+    assert "shorten" in answer[0]["text"] and "2000" in answer[0]["text"]
+    assert agent.messages == []
+
+
+async def test_text_is_cleaned_and_shortcut_values_checked(serve):
+    agent = FakeAgent()
+    async with serve([CheckedRestInput()], agent) as (base_url, _):
+        await post(base_url, {"sender": "u1", "message": "hi\x00\u202e there"})
+        await post(base_url, {"sender": "u1", "message": '/inform{"domain":"<img src=x>","province":"jiangsu"}'})
+    assert [m.text for m in agent.messages] == ["hi there", '/inform{"province":"jiangsu"}']
+
+
+async def test_the_client_cannot_choose_the_input_channel(serve):
+    agent = FakeAgent()
+    async with serve([CheckedRestInput()], agent) as (base_url, _):
+        await post(base_url, {"sender": "u1", "message": "hi", "input_channel": "socketio"})
+    assert agent.messages[0].input_channel == "rest"

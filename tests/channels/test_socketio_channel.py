@@ -213,3 +213,37 @@ async def test_bad_session_id_gets_a_fresh_one(serve):
             assert len(session_id) == 32 and int(session_id, 16) >= 0
         finally:
             await client.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_limits_apply_to_socketio_messages(serve):
+    async with serve_own_origin(serve) as (base, app, agent):
+        assert app.config.REQUEST_MAX_SIZE == 65536
+        session_id = uuid.uuid4().hex
+        confirmed = asyncio.get_running_loop().create_future()
+        bot = asyncio.Queue()
+        client = socketio.AsyncClient(reconnection=False)
+        client.on("session_confirm", lambda sid: confirmed.set_result(sid))
+        client.on("bot_uttered", lambda data: bot.put_nowait(data))
+        await client.connect(base, headers={"Origin": base}, transports=["polling"])
+        try:
+            await client.emit("session_request", {"session_id": session_id})
+            await asyncio.wait_for(confirmed, 5)
+
+            async def say(message, **extra):
+                await client.emit("user_uttered", {"message": message, "session_id": session_id, **extra})
+                return await asyncio.wait_for(bot.get(), 5)
+
+            assert "shorten" in (await say("x" * 2001))["text"]
+            assert "could not read" in (await say("hi \udc00"))["text"]
+            deep = {}
+            for _ in range(10):
+                deep = {"a": deep}
+            assert "could not read" in (await say("hi", customData=deep))["text"]
+            assert agent.messages == []
+
+            assert (await say('hi\u202e/inform{"x":1}\x00')) == {"text": 'echo: hi/inform{"x":1}'}
+            assert (await say('/inform{"domain":"<img src=x>"}')) == {"text": "echo: /inform"}
+            assert [m.text for m in agent.messages] == ['hi/inform{"x":1}', "/inform"]
+        finally:
+            await client.disconnect()
