@@ -64,7 +64,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.utils import check_signature
 from xml.etree.ElementTree import ParseError
 
-from channels import outbound
+from channels import limits, outbound
 from channels.wechat_render import Rendered, note, render_turn, welcome
 from channels.wechat_store import MemoryStore, RedisStore, dumps, loads
 
@@ -205,15 +205,6 @@ def _session_storage(config: WeChatConfig) -> Any:
     return RedisStorage(redis.Redis.from_url(config.redis_url), prefix=f"{config.redis_prefix}:wechatpy")
 
 
-def _check_limits(sender_id: Text, text: Text) -> None:
-    """The shared input limits (channels.limits) will be called here; until then the one check
-    that keeps the server alive: text Rasa's SQL tracker store can encode."""
-    try:
-        (sender_id + text).encode("utf-8")
-    except UnicodeEncodeError:
-        raise Refused(400, "text is not valid UTF-8")
-
-
 def _field(data: Dict[Text, Any], name: Text) -> Text:
     value = data.get(name)
     if not isinstance(value, str):
@@ -238,6 +229,7 @@ class WeChatInput(InputChannel):
         self.client: Optional[WeChatClient] = None
         self.store: Any = None
         self._tasks: Set[asyncio.Task] = set()
+        self.limits = limits.Limits.from_env()
         if config is None:
             logger.info("WeChat channel off: WECHAT_TOKEN is not set.")
             return
@@ -376,6 +368,10 @@ class WeChatInput(InputChannel):
         index = int(number) - 1
         return payloads[index] if 0 <= index < len(payloads) else None
 
+    @staticmethod
+    async def _says(text: Text) -> Rendered:
+        return Rendered(parts=[text])
+
     async def _answer(
         self, app: Any, on_new_message: Callable, message: Any, text: Text
     ) -> Rendered:
@@ -383,8 +379,16 @@ class WeChatInput(InputChannel):
         sender_id = SENDER_PREFIX + openid
         payload = await self._option(openid, text)
         metadata = {"wechat_msg_id": str(message.id), "wechat_option": payload is not None}
-        bot = await self._turn(on_new_message, sender_id, payload or text, metadata)
-        rendered = render_turn(bot, await self._language(app, sender_id))
+        # A payload is the bot's own button; typed shortcuts get their entities checked.
+        text = payload or limits.clean_shortcut(text)
+        bot = await self._turn(on_new_message, sender_id, text, metadata)
+        language = await self._language(app, sender_id)
+        if not bot:
+            # Rasa answers a turn whose actions failed (action server unreachable) with nothing;
+            # in WeChat that is silence. Say so instead.
+            logger.warning(f"No bot message for {sender_id}'s WeChat message {message.id}.")
+            return Rendered(parts=[note("failed", language)])
+        rendered = render_turn(bot, language)
         await self._remember_options(openid, rendered.payloads)
         return rendered
 
@@ -489,9 +493,19 @@ class WeChatInput(InputChannel):
         reply: unsubscribe, menu clicks and other events)."""
         if message.type == "text" or (message.type == "voice" and message.recognition):
             text = message.content if message.type == "text" else message.recognition
-            text = text or ""
-            _check_limits(SENDER_PREFIX + message.source, text)
-            return lambda: self._answer(app, on_new_message, message, text)
+            try:
+                limits.check_sender(SENDER_PREFIX + message.source, self.limits)
+            except limits.InputRejected as e:
+                raise Refused(400, f"limits: {e.reason}")
+            try:
+                checked = limits.check_text(text or "", self.limits)
+            except limits.InputRejected:
+                # A text WeChat did deliver: a polite reply (an error status would show the user
+                # "this account cannot serve you").
+                return lambda: self._says(limits.reply_text("unreadable", self.limits))
+            if checked.too_long:
+                return lambda: self._says(limits.reply_text("too_long", self.limits))
+            return lambda: self._answer(app, on_new_message, message, checked.text)
         if message._data.get("MsgType") == "event":
             # wechatpy's events have type "event"; which one is in `event`.
             if getattr(message, "event", None) in SUBSCRIBE:
@@ -513,6 +527,10 @@ class WeChatInput(InputChannel):
         wechat = Blueprint(f"wechat_webhook_{type(self).__name__}", __name__)
         if self.config is not None:
             outbound.register(self.name(), self.deliver)
+
+        @wechat.listener("before_server_start")
+        async def lower_request_size(app: Any, _loop: Any) -> None:
+            limits.request_size_limit(app, self.limits)
 
         @wechat.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -7,9 +7,10 @@ message) holds at most 2,048 bytes. ``render_turn`` turns the Rasa bot messages 
 - one text, the messages joined by a blank line; ``[title](url)`` becomes ``title: url`` (just
   ``url`` when the title is the address), ``- `` list items become plain lines, ``**bold**`` loses
   its stars;
-- buttons as numbered lines ("1. 注销备案") followed by "回复 1 / 2 / 3 选择" or
-  "Reply 1 / 2 / 3 to choose" in the user's language; the payloads come back in that order so
-  the channel can map the number the user answers to the button's payload;
+- buttons as numbered lines ("【1】注销备案", "[1] Deregister") followed by "回复 1 / 2 / 3 选择"
+  or "Reply 1 / 2 / 3 to choose" in the user's language; the payloads come back in that order so
+  the channel can map the number the user answers to the button's payload. Brackets, because
+  answers have numbered lines of their own ("1. 备案主体自行申请了注销"), which are not options;
 - split into parts of at most 2,048 UTF-8 bytes beyond that: at a blank line, else at a line
   break, else at a space, never inside a link's address.
 
@@ -31,6 +32,7 @@ _LIST_ITEM = re.compile(r"^[ \t]*[-*][ \t]+", re.MULTILINE)
 _URL = re.compile(r"https?://\S+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
+OPTION = {"zh": "【{n}】{title}", "en": "[{n}] {title}"}
 NOTES: Dict[Text, Dict[Text, Text]] = {
     "choose": {"zh": "回复 {numbers} 选择", "en": "Reply {numbers} to choose"},
     "not_text": {
@@ -97,14 +99,20 @@ def render_turn(messages: Sequence[Dict[Text, Any]], language: Optional[Text] = 
             lines.append(plain_text(str(message["text"])))
         if message.get("image"):
             lines.append(str(message["image"]))
+        options = []
         for button in message.get("buttons") or []:
             payloads.append(str(button.get("payload", "")))
-            lines.append(f"{len(payloads)}. {plain_text(str(button.get('title', '')))}")
-        block = "\n".join(line for line in lines if line)
+            title = plain_text(str(button.get("title", "")))
+            options.append(OPTION[language].format(n=len(payloads), title=title))
+        # the options stand apart from the text above them
+        block = "\n\n".join(part for part in ("\n".join(lines), "\n".join(options)) if part)
         if block:
             blocks.append(block)
     if payloads:
-        blocks.append(_choose_line(len(payloads), language))
+        if messages and (messages[-1].get("buttons") or []):
+            blocks[-1] += "\n" + _choose_line(len(payloads), language)  # right under the options
+        else:
+            blocks.append(_choose_line(len(payloads), language))
     return Rendered(parts=split_text("\n\n".join(blocks)), payloads=payloads)
 
 
@@ -112,7 +120,7 @@ def welcome(
     greeting: Dict[Text, Sequence[Dict[Text, Any]]], menu: Dict[Text, Sequence[Dict[Text, Any]]]
 ) -> Rendered:
     """The subscribe greeting: the bot's greeting in Chinese then English, then its topic menu
-    with each option titled in both languages ("1. 注销备案 / Deregister a filing")."""
+    with each option titled in both languages ("【1】注销备案 / Deregister a filing")."""
     blocks = []
     for language in ("zh", "en"):
         texts = [plain_text(str(m["text"])) for m in greeting.get(language, ()) if m.get("text")]
@@ -137,7 +145,7 @@ def welcome(
                 if title and title not in titles[payload]:
                     titles[payload].append(title)
     if order:
-        options = [f"{n}. {' / '.join(titles[p])}" for n, p in enumerate(order, 1)]
+        options = [OPTION["zh"].format(n=n, title=" / ".join(titles[p])) for n, p in enumerate(order, 1)]
         choose = f"{_choose_line(len(order), 'zh')} / {_choose_line(len(order), 'en')}"
         blocks.append("\n".join(([intro] if intro else []) + options + [choose]))
     return Rendered(parts=split_text("\n\n".join(blocks)), payloads=order)

@@ -194,7 +194,7 @@ async def test_numbered_options_map_back_for_that_user_only(serve):
         wechat = WeChatServer(base)
         async with aiohttp.ClientSession() as session:
             menu = await wechat.say(session, alice, "menu", msg_id())
-            assert menu.content == "Pick one:\n1. Deregister\n2. Transfer\n\nReply 1 / 2 to choose"
+            assert menu.content == "Pick one:\n\n[1] Deregister\n[2] Transfer\nReply 1 / 2 to choose"
             await wechat.say(session, alice, "２", msg_id())  # full-width, as Chinese keyboards type it
             await wechat.say(session, bob, "2", msg_id())
             await wechat.say(session, alice, "2", msg_id())  # the echo turn had no options
@@ -457,7 +457,7 @@ async def test_subscribe_shows_the_bot_greeting_and_menu_in_both_languages(serve
     agent = MenuAgent(delay=0.1)
     user = openid()
     ch = channel(API_ENV, api_base_url=api.base_url, reply_timeout=0.1 if late else 3.0)
-    expected = "您好！\n\nHi!\n\n我可以： / I can:\n1. 注销备案 / Deregister\n2. 接入备案 / Transfer\n回复 1 / 2 选择 / Reply 1 / 2 to choose"
+    expected = "您好！\n\nHi!\n\n我可以： / I can:\n【1】注销备案 / Deregister\n【2】接入备案 / Transfer\n回复 1 / 2 选择 / Reply 1 / 2 to choose"
     async with serve([ch], agent) as (base, _):
         wechat = WeChatServer(base, safe=True)
         async with aiohttp.ClientSession() as session:
@@ -472,3 +472,41 @@ async def test_subscribe_shows_the_bot_greeting_and_menu_in_both_languages(serve
     assert (api.texts_to(user) if late else [welcome.content]) == [expected]
     assert agent.texts()[4] == "/ask_transfer_needed"
     assert choice.content == "echo: /ask_transfer_needed"
+
+
+# --- the shared input limits (channels/limits.py) ----------------------------------------------------
+
+
+async def test_limits_too_long_text_gets_the_polite_reply_and_never_reaches_the_bot(serve, monkeypatch):
+    from channels import limits
+
+    monkeypatch.setenv("INPUT_MAX_MESSAGE_CHARS", "50")
+    agent = ScriptedAgent()
+    async with serve([channel(ENV)], agent) as (base, _):
+        async with aiohttp.ClientSession() as session:
+            reply = await WeChatServer(base).say(session, openid(), "备案" * 30, msg_id())
+    assert reply.content == limits.reply_text("too_long", limits.Limits(max_message_chars=50))
+    assert agent.messages == []
+
+
+async def test_limits_typed_shortcut_entities_are_checked_but_button_payloads_pass(serve):
+    agent = ScriptedAgent()
+    user = openid()
+    async with serve([channel(ENV)], agent) as (base, _):
+        wechat = WeChatServer(base)
+        async with aiohttp.ClientSession() as session:
+            await wechat.say(session, user, '/inform{"domain":"<img src=x onerror=alert(1)>"}', msg_id())
+            await wechat.say(session, user, "menu", msg_id())
+            await wechat.say(session, user, "1", msg_id())
+    assert agent.texts() == ["/inform", "menu", "/request_deregistration"]
+
+
+async def test_a_turn_without_bot_messages_is_not_silence(serve):
+    class Mute(ScriptedAgent):
+        async def handle_message(self, message: Any) -> None:
+            self.messages.append(message)  # e.g. the action server was unreachable
+
+    async with serve([channel(ENV)], Mute()) as (base, _):
+        async with aiohttp.ClientSession() as session:
+            reply = await WeChatServer(base).say(session, openid(), "hello", msg_id())
+    assert "Sorry, something went wrong" in reply.content and "抱歉" in reply.content

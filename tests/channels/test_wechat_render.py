@@ -35,7 +35,7 @@ def test_a_turn_is_merged_into_one_text_with_numbered_options():
         ],
         "zh",
     )
-    assert rendered.parts == ["好的，我们来确认注销方式。\n\n备案在谁名下？\n1. 我自己的\n2. 其他主体的\n\n回复 1 / 2 选择"]
+    assert rendered.parts == ["好的，我们来确认注销方式。\n\n备案在谁名下？\n\n【1】我自己的\n【2】其他主体的\n回复 1 / 2 选择"]
     assert rendered.payloads == ['/inform{"dereg_owner":"own"}', '/inform{"dereg_owner":"other_entity"}']
 
 
@@ -45,7 +45,7 @@ def test_options_of_several_messages_are_numbered_on():
          {"text": "B", "buttons": [{"title": "b", "payload": "/b"}, {"title": "[c](https://c.cn)", "payload": "/c"}]}],
         "en",
     )
-    assert rendered.parts == ["A\n1. a\n\nB\n2. b\n3. c: https://c.cn\n\nReply 1 / 2 / 3 to choose"]
+    assert rendered.parts == ["A\n\n[1] a\n\nB\n\n[2] b\n[3] c: https://c.cn\nReply 1 / 2 / 3 to choose"]
     assert rendered.payloads == ["/a", "/b", "/c"]
 
 
@@ -55,6 +55,15 @@ def test_language_of_the_hint_follows_the_user_or_the_bot_text():
     assert render_turn([{"text": "您要哪一个？", "buttons": buttons}]).parts[0].endswith("回复 1 选择")
     assert render_turn([{"text": "Which one? 江苏", "buttons": buttons}]).parts[0].endswith("Reply 1 to choose")
     assert guess_language(["See [江苏管局](https://js.example) for the form"]) == "en"
+
+
+def test_numbered_lines_of_an_answer_are_not_options():
+    rendered = render_turn(
+        [{"text": "常见原因：\n1. 自行注销；\n2. 域名过期。", "buttons": [{"title": "能恢复吗？", "payload": "/faq"}]},
+         {"text": "Anything else?"}],
+        "zh",
+    )
+    assert rendered.parts == ["常见原因：\n1. 自行注销；\n2. 域名过期。\n\n【1】能恢复吗？\n\nAnything else?\n\n回复 1 选择"]
 
 
 def test_empty_turn_and_images():
@@ -113,7 +122,7 @@ def test_welcome_pairs_the_menu_titles_of_both_languages():
     )
     assert rendered.parts == [
         "您好！\n\nHi!\n\n我可以帮您： / I can help with:\n"
-        "1. 注销备案 / Deregister a filing\n2. 网站打不开 / Website can't be accessed\n"
+        "【1】注销备案 / Deregister a filing\n【2】网站打不开 / Website can't be accessed\n"
         "回复 1 / 2 选择 / Reply 1 / 2 to choose"
     ]
     assert rendered.payloads == ["/request_deregistration", "/check_accessibility"]
