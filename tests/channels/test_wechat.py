@@ -510,3 +510,20 @@ async def test_a_turn_without_bot_messages_is_not_silence(serve):
         async with aiohttp.ClientSession() as session:
             reply = await WeChatServer(base).say(session, openid(), "hello", msg_id())
     assert "Sorry, something went wrong" in reply.content and "抱歉" in reply.content
+
+
+def test_rasa_refuses_to_start_naming_the_missing_variable(tmp_path):
+    """`rasa run` with credentials.yml: the channels are built before the model is loaded."""
+    import subprocess
+
+    from tests.conftest import RASA, ROOT, free_port
+
+    env = {**os.environ, "WECHAT_TOKEN": TOKEN, "WECHAT_ENCODING_AES_KEY": AES_KEY}
+    env.pop("WECHAT_APPID", None)
+    result = subprocess.run(
+        [RASA, "run", "--credentials", "credentials.yml", "--port", str(free_port()),
+         "--interface", "127.0.0.1", "--model", str(tmp_path / "no-model.tar.gz")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 1
+    assert "WECHAT_APPID is missing" in result.stdout + result.stderr
