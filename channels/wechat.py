@@ -150,7 +150,10 @@ class WeChatConfig:
                     "WECHAT_ENCODING_AES_KEY must be the 43-character EncodingAESKey of the "
                     "admin console."
                 )
-        if (app_id is None) != (secret is None) and not (aes_key and secret is None):
+        # The API is asked for by the secret, or by an AppID that safe mode does not explain.
+        if (secret is not None and app_id is None) or (
+            app_id is not None and secret is None and aes_key is None
+        ):
             missing = "WECHAT_APPSECRET" if secret is None else "WECHAT_APPID"
             raise WeChatConfigError(
                 f"{missing} is missing: the customer-service message API needs both "
