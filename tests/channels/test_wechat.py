@@ -24,9 +24,12 @@ from tests.channels.wechat_fakes import (
     FakeWeChatAPI,
     WeChatServer,
     event_xml,
+    image_xml,
+    location_xml,
     media_xml,
     sign,
     text_xml,
+    voice_xml,
 )
 
 ENV = {"WECHAT_TOKEN": TOKEN}
@@ -310,11 +313,11 @@ async def test_non_text_messages(serve):
     async with serve([channel(ENV)], agent) as (base, _):
         wechat = WeChatServer(base)
         async with aiohttp.ClientSession() as session:
-            image = await wechat.post(session, media_xml(user, "image", msg_id(), "<PicUrl><![CDATA[http://x/p.jpg]]></PicUrl><MediaId>m</MediaId>"))
-            location = await wechat.post(session, media_xml(user, "location", msg_id(), "<Location_X>23.1</Location_X><Location_Y>113.3</Location_Y><Scale>20</Scale><Label>x</Label>"))
+            image = await wechat.post(session, image_xml(user, msg_id()))
+            location = await wechat.post(session, location_xml(user, msg_id()))
             odd = await wechat.post(session, media_xml(user, "hologram", msg_id()))
-            voice = await wechat.post(session, media_xml(user, "voice", msg_id(), "<MediaId>m</MediaId><Format>amr</Format><Recognition><![CDATA[备案要多久]]></Recognition>"))
-            mute = await wechat.post(session, media_xml(user, "voice", msg_id(), "<MediaId>m</MediaId><Format>amr</Format>"))
+            voice = await wechat.post(session, voice_xml(user, msg_id(), "备案要多久"))
+            mute = await wechat.post(session, voice_xml(user, msg_id()))
             bye = await wechat.post(session, event_xml(user, "unsubscribe"))
             click = await wechat.post(session, event_xml(user, "VIEW"))
     # the scripted agent has no tracker: the language is unknown, the note is in both

@@ -33,8 +33,11 @@ from tests.channels.wechat_fakes import (
     Reply,
     WeChatServer,
     event_xml,
+    image_xml,
+    location_xml,
     media_xml,
     text_xml,
+    voice_xml,
 )
 from tests import conftest
 from tests.conftest import MODEL, ROOT, RunningBot
@@ -256,8 +259,8 @@ class TestPlaintext:
         async with aiohttp.ClientSession() as session:
             talk = Conversation(WeChatServer(bot.url), session, user, api)
             await talk.say("你好")
-            image = await talk.send(media_xml(user, "image", msg_id(), "<PicUrl><![CDATA[http://x/p.jpg]]></PicUrl><MediaId>m</MediaId>"), "(a picture)")
-            voice = await talk.send(media_xml(user, "voice", msg_id(), "<MediaId>m</MediaId><Format>amr</Format><Recognition><![CDATA[备案号被注销了怎么办]]></Recognition>"), "(a voice message: 备案号被注销了怎么办)")
+            image = await talk.send(image_xml(user, msg_id()), "(a picture)")
+            voice = await talk.send(voice_xml(user, msg_id(), "备案号被注销了怎么办"), "(a voice message: 备案号被注销了怎么办)")
             gone = await talk.send(event_xml(user, "unsubscribe"), "(unfollows the account)")
         assert image.startswith("抱歉") and "Sorry" not in image
         assert_wechat_text(voice, "zh")

@@ -205,3 +205,19 @@ class FakeWeChatAPI:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def image_xml(openid: str, msg_id: int) -> str:
+    return media_xml(openid, "image", msg_id, "<PicUrl><![CDATA[http://x/p.jpg]]></PicUrl><MediaId>m</MediaId>")
+
+
+def location_xml(openid: str, msg_id: int) -> str:
+    return media_xml(
+        openid, "location", msg_id,
+        "<Location_X>23.1</Location_X><Location_Y>113.3</Location_Y><Scale>20</Scale><Label>x</Label>",
+    )
+
+
+def voice_xml(openid: str, msg_id: int, recognition: Optional[str] = None) -> str:
+    said = f"<Recognition><![CDATA[{recognition}]]></Recognition>" if recognition else ""
+    return media_xml(openid, "voice", msg_id, f"<MediaId>m</MediaId><Format>amr</Format>{said}")
