@@ -4,7 +4,9 @@
   faq <id or words>               show one FAQ entry, or search the entries
   decide <filing|access|dereg|transfer> key=value ...
                                   run a decision function (see docs/ARCHITECTURE.md)
-  validate                        load and check all data; exit 1 with the error if broken
+  validate                        load and check all data, including that every decision branch
+                                  cites seed lines that are really in the seeds (when the seeds
+                                  directory is there); exit 1 with the errors if broken
   export-faq-domain OUT_FILE      write the Rasa domain with one utter_faq/<id> label per FAQ entry
 """
 
@@ -18,6 +20,7 @@ from typing import Dict, List, Optional, Sequence, TextIO, Tuple
 
 import yaml
 
+from knowledge.citations import citation_problems, seeds_dir
 from knowledge.decisions import DECISION_INPUTS, DECISIONS, FREE_INPUTS, INPUTS, Advice, Ask, Outcome
 from knowledge.loader import DEFAULT_DATA_DIR, KnowledgeError, completeness_problems, load_knowledge
 from knowledge.model import Bilingual, FaqEntry, FormLink, Knowledge
@@ -70,8 +73,6 @@ def _cmd_province(kb: Knowledge, text: str, stream: TextIO) -> int:
     _out(stream, f"ICP number abbreviations: {' '.join(bureau.icp_prefixes)}")
     if bureau.host is not None:
         _out(stream, f"Filing system host: {bureau.host} {_sources([bureau.host_source or ''])}")
-    if bureau.dereg_online:
-        _out(stream, f"Deregistration is done online in the bureau's own system {_sources(bureau.dereg_online_sources)}")
     _out(stream, "Deregistration links (the first is shown first):")
     for number, link in enumerate(bureau_links(bureau), 1):
         _print_link(stream, number, link)
@@ -140,7 +141,7 @@ def _parse_assignments(decision: str, pairs: Sequence[str]) -> Dict[str, str]:
     return values
 
 
-def _print_outcome(outcome: Outcome, stream: TextIO) -> None:
+def _print_outcome(outcome: Outcome, stream: TextIO, kb: Optional[Knowledge]) -> None:
     if isinstance(outcome, Ask):
         choices = "free text" if outcome.slot in FREE_INPUTS else ", ".join(INPUTS[outcome.slot])
         _out(stream, f"Ask: {outcome.slot} ({choices})")
@@ -158,35 +159,60 @@ def _print_outcome(outcome: Outcome, stream: TextIO) -> None:
         for number, link in enumerate(advice.links, 1):
             _print_link(stream, number, link)
     _out(stream, f"Sources: {', '.join(advice.sources)}")
+    if kb is None:
+        _out(stream, f"Rests on: branches {', '.join(advice.branches)} (data not loaded: no quotes)")
+        return
+    _out(stream, "Rests on:")
+    for branch in advice.branches:
+        for cite in kb.cites(branch):
+            _out(stream, f"  {branch} [{cite.source}] \"{cite.quote}\"")
+
+
+def _try_load(data: Path) -> Optional[Knowledge]:
+    try:
+        return load_knowledge(data)
+    except KnowledgeError:
+        return None
 
 
 def _cmd_decide(data: Path, decision: str, pairs: Sequence[str], stream: TextIO, errors: TextIO) -> int:
+    # The deregistration decision needs the bureaus; the others need the data only to print the
+    # seed lines each branch rests on, and still decide without it.
+    kb: Optional[Knowledge] = load_knowledge(data) if decision == "dereg" else _try_load(data)
     try:
         values = _parse_assignments(decision, pairs)
         if decision == "dereg":
-            outcome = DECISIONS[decision](kb=load_knowledge(data), **values)
+            outcome = DECISIONS[decision](kb=kb, **values)
         else:
             outcome = DECISIONS[decision](**values)
     except ValueError as exc:
         _out(errors, f"error: {exc}")
         return 2
-    _print_outcome(outcome, stream)
+    _print_outcome(outcome, stream, kb)
     return 0
 
 
 # --------------------------------------------------------------------------- validate / export
 
 
-def _cmd_validate(kb: Knowledge, stream: TextIO, errors: TextIO) -> int:
-    problems = completeness_problems(kb)
+def _cmd_validate(kb: Knowledge, seeds: Path, stream: TextIO, errors: TextIO) -> int:
+    problems = completeness_problems(kb) + citation_problems(kb, seeds)
     for problem in problems:
         _out(errors, f"error: {problem}")
     if problems:
         return 1
+    quotes = sum(len(c.cites) for c in kb.citations)
     _out(
         stream,
-        f"OK: {len(kb.sources)} sources, {len(kb.bureaus)} bureaus, {len(kb.faq)} FAQ entries, {len(kb.glossary)} glossary terms",
+        f"OK: {len(kb.sources)} sources, {len(kb.bureaus)} bureaus, {len(kb.faq)} FAQ entries, {len(kb.glossary)} glossary terms, "
+        f"{len(kb.citations)} decision branches citing {quotes} seed lines",
     )
+    if seeds.is_dir():
+        _out(stream, f"every quote was found in its seed under {seeds}")
+    else:
+        # A deployment ships knowledge/ without the seeds: the data is still valid, only the
+        # quotes can't be compared with their seeds here.
+        _out(stream, f"note: seeds directory {seeds} not found: quotes not compared with the seeds (use --seeds DIR or $ICP_SEEDS_DIR)")
     return 0
 
 
@@ -219,6 +245,9 @@ def _cmd_export(kb: Knowledge, out_file: Path, stream: TextIO) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description="ICP filing knowledge base tools.")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="data folder (default: %(default)s)")
+    parser.add_argument(
+        "--seeds", type=Path, default=None, help="seed documents, for validate (default: $ICP_SEEDS_DIR or ../shared/seeds)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     province = commands.add_parser("province", help="resolve a province and show its bureau links")
     province.add_argument("text", nargs="+")
@@ -254,7 +283,7 @@ def main(argv: Optional[Sequence[str]] = None, stdout: Optional[TextIO] = None, 
     if args.command == "faq":
         return _cmd_faq(kb, " ".join(args.query), stdout)
     if args.command == "validate":
-        return _cmd_validate(kb, stdout, stderr)
+        return _cmd_validate(kb, args.seeds or seeds_dir(), stdout, stderr)
     return _cmd_export(kb, args.out_file, stdout)
 
 

@@ -44,10 +44,20 @@ INPUTS: Mapping[str, Tuple[str, ...]] = {
 }
 FREE_INPUTS: Tuple[str, ...] = ("province", "domain_suffix")
 
-# Suffixes seed 002 names as not approved by MIIT (cannot be filed again once deregistered) …
+# Seed 002 gives these as examples of suffixes MIIT has not approved ("如.org .cc .tv .name等"),
+# which cannot be filed again once deregistered; it gives no full list, only MIIT's (http://域名.信息).
 UNAPPROVED_SUFFIX_EXAMPLES: Tuple[str, ...] = (".org", ".cc", ".tv", ".name")
-# … of which seed 004 lists these as fileable in Beijing: the seeds disagree.
-BEIJING_FILEABLE_DISPUTED: Tuple[str, ...] = (".cc", ".tv")
+# Seed 004: the suffixes Beijing files ("Domain name suffixes that can apply for ICP filing in
+# Beijing"), the Chinese ones with the examples it gives for ".其他" …
+BEIJING_FILEABLE: Tuple[str, ...] = (
+    ".com", ".cn", ".cc", ".gov", ".net",
+    ".商城", ".网址", ".中信", ".中国", ".网络", ".公司", ".我爱你",
+    ".citic", ".mobi", ".ren", ".tel", ".top", ".tv", ".wang", ".xin",
+)
+# … and the country/region-specific ones it says Beijing won't file.
+BEIJING_UNFILEABLE: Tuple[str, ...] = (".hk", ".tw", ".asia", ".jp", ".co", ".so", ".me", ".info", ".org")
+# Named unapproved by seed 002 but fileable in Beijing by seed 004: the seeds disagree.
+BEIJING_FILEABLE_DISPUTED: Tuple[str, ...] = tuple(s for s in UNAPPROVED_SUFFIX_EXAMPLES if s in BEIJING_FILEABLE)
 _RESOLUTION_VERIFY_SUFFIXES: Tuple[str, ...] = (".com", ".net")
 _SUFFIX = re.compile(r"^(?:\.[^\s./]+)+$")
 
@@ -61,11 +71,16 @@ class Ask:
 
 @dataclass(frozen=True)
 class Advice:
+    """What to tell the user. ``branches`` names the decision branches the advice went through,
+    ``code`` first, then refinements such as the suffix check (``suffix_*``); each has its seed
+    quotes in ``knowledge/data/citations.yml`` (``Knowledge.cites(branch)``)."""
+
     code: str
     text: Bilingual
     next_steps: Tuple[Bilingual, ...] = ()
     sources: Tuple[str, ...] = ()
     links: Tuple[FormLink, ...] = ()
+    branches: Tuple[str, ...] = ()
 
 
 Outcome = Union[Ask, Advice]
@@ -141,8 +156,9 @@ def _advice(
     steps: Tuple[Bilingual, ...] = (),
     sources: Tuple[str, ...] = (),
     links: Tuple[FormLink, ...] = (),
+    refinements: Tuple[str, ...] = (),
 ) -> Advice:
-    return Advice(code, text, steps, _merge(sources, *(link.sources for link in links)), links)
+    return Advice(code, text, steps, _merge(sources, *(link.sources for link in links)), links, (code,) + refinements)
 
 
 # --------------------------------------------------------------------------- shared wording
@@ -154,6 +170,12 @@ _STEP_MAINLAND_LATER = Bilingual(
 _STEP_IDENTITY = Bilingual(
     "The domain itself needs no filing, but its owner's identity must be verified (domain identity verification).",
     "域名本身不需要备案，但域名持有者必须完成实名认证。",
+)
+# Seed 004 gives the email rule with no condition on where the server is; the decision asks for
+# the server's location first, so the advice says both what the seed says and what it adds.
+_STEP_EMAIL_ANY_SERVER = Bilingual(
+    "Email is different: Tencent Cloud's FAQ says a domain used for email (a mailbox at mail.<domain>) must be filed, and sets no condition on where the server is. The 'no filing' above is its rule for a domain pointing to a server outside mainland China.",
+    "邮箱不同：腾讯云常见问题说明，用于邮箱服务（通过 mail.域名 访问单位邮箱）的域名必须备案，并未对服务器所在地设条件。上面的“无需备案”是它针对解析到中国内地以外服务器的域名的规定。",
 )
 _STEP_CONSTRUCTION = Bilingual(
     "Site still under construction? Filing is only required once it can be accessed, but apply early so it can go live as soon as it is finished.",
@@ -167,9 +189,17 @@ _STEP_SECOND_LEVEL_AFTER = Bilingual(
     "Second-level domains (www., blog. …) can be used once the top-level domain's filing is approved.",
     "二级域名（如 www.、blog.）在主域名备案通过后即可使用。",
 )
+_STEP_FOREIGN_REGISTRAR = Bilingual(
+    "Domain registered with a registrar outside mainland China? It can't be filed as it is: first transfer the domain to a competent service provider in mainland China.",
+    "域名是在中国内地以外的注册商注册的？这样无法直接备案：请先把域名转入中国内地有资质的服务商。",
+)
 _STEP_NEW_DOMAIN = Bilingual(
     "A different new domain needs a filing of its own (apply for it as a new website).",
     "其他新域名需要单独备案（作为新增网站申请）。",
+)
+_STEP_IP_SAME_PROVIDER = Bilingual(
+    "Moving to another IP of the same provider? No transfer or new filing is needed. If your website needs an operational ICP licence, apply for an ICP filing information change with the new IP, so the licence's IP matches the one registered with MIIT; otherwise you can submit the new IP with your next information change.",
+    "在同一接入商内更换 IP？无需接入备案，也无需重新备案。如果网站需要经营性 ICP 许可证，请申请变更备案并填写新 IP，使许可证中的 IP 与工信部登记的一致；否则可在下次变更其他备案信息时一并提交新 IP。",
 )
 _STEP_KEEP_OLD = Bilingual(
     "If you keep using the old provider's servers too, the original filing doesn't need to be deregistered or changed.",
@@ -180,8 +210,8 @@ _STEP_NO_CHANGE_DURING_TRANSFER = Bilingual(
     "接入备案期间不能修改备案信息：请先在原接入商处变更，或在接入成功后再变更。",
 )
 _STEP_45_DAYS = Bilingual(
-    "After the preliminary approval the filing information is kept for 45 days and then cleaned up: finish the remaining steps within 45 days.",
-    "初审通过后，备案信息保留45天后会被清理，请在45天内完成后续流程。",
+    "Tencent Cloud keeps the filing information for 45 days after it preliminarily approves a transfer, then cleans it up: finish the remaining steps within 45 days.",
+    "腾讯云初审通过接入备案后，备案信息保留45天，之后会被清理：请在45天内完成后续流程。",
 )
 _STEP_WAIT_HALF_HOUR = Bilingual(
     "When the approval arrives, allow about half an hour for it to sync to your provider before retrying.",
@@ -195,6 +225,10 @@ _STEP_TENCENT_SUPPORT = Bilingual(
     "Still failing? Tencent Cloud customer service: 4009-100-100, or submit a ticket.",
     "仍无法解决？腾讯云客服电话：4009-100-100，或提交工单。",
 )
+_STEP_ACCESS_CANCELLED = Bilingual(
+    "Has your provider cancelled the site's access (Tencent Cloud does so when an inspection notice isn't rectified in time)? Then domains pointing to its servers can no longer be accessed, although the filing still exists in MIIT: apply again for a new filing or a transfer.",
+    "接入商是否已取消网站接入（例如腾讯云在核查通知未按期整改时会取消接入）？此时指向其服务器的域名无法再访问，但工信部的备案仍然存在：请重新申请新增备案或接入备案。",
+)
 _STEP_CANCEL_BEFORE_SUBMIT = Bilingual(
     "You can cancel the deregistration application only until it has been submitted to the bureau.",
     "注销申请提交到管局之前可以撤销，提交之后就不能撤销了。",
@@ -202,6 +236,13 @@ _STEP_CANCEL_BEFORE_SUBMIT = Bilingual(
 _STEP_PASSWORD_WHERE = Bilingual(
     "The ICP filing password was sent by MIIT via SMS and email to the entity's person-in-charge after the first filing; a forgotten password can be reset at MIIT's filing system.",
     "备案密码在首次备案成功后由工信部通过短信和邮件发给主体负责人；忘记密码可在工信部备案管理系统找回。",
+)
+# Seed 004 says two things about the password: its deregistration answer asks for it on any
+# deregistration submitted through Tencent Cloud, its password answer names only transfers and
+# entity deregistrations.
+_STEP_PASSWORD_WEBSITE = Bilingual(
+    "Have the ICP filing password ready: Tencent Cloud's FAQ asks for it on any deregistration submitted through Tencent Cloud, though its password section names only transfers and entity deregistrations.",
+    "请准备好备案密码：腾讯云常见问题说明，通过腾讯云提交的注销申请都需要提供正确的备案密码（其“备案密码”部分只列出了接入备案和注销主体）。",
 )
 _STEP_FORGOT_PASSWORD = Bilingual(
     "Forgot the ICP filing password? See the password-recovery guide below.",
@@ -211,9 +252,17 @@ _STEP_FORGOT_NUMBER = Bilingual(
     "Forgot the filing number or province? Look it up on the Public Query page of MIIT's ICP filing management system.",
     "忘记备案号或备案所在省份？可在工信部备案管理系统的“公共查询”页面查询。",
 )
+# Where the form comes from: seeds 000-002 say the bureau's website (and link it), seeds 003/004
+# reach the same province page through MIIT's filing system.
+_STEP_FORM_VIA_MIIT = Bilingual(
+    "Link not working? Tencent Cloud's FAQ finds the same form through MIIT's filing system: open the province under \"Communications Administration Bureau System\", then Downloads.",
+    "链接打不开？腾讯云常见问题给出的途径：在工信部备案管理系统的“管局系统”中进入该省，在“相关下载”中下载注销申请表。",
+)
+# Who deregisters an empty shell: seed 004's transfer answer says the original provider, its list
+# of causes (and seed 003's) says the bureau, after the provider cancels access.
 _STEP_EMPTY_SHELL = Bilingual(
-    "If you transfer all your domains, the original filing may become an empty shell, which the original provider will deregister unless you deal with it.",
-    "如果把全部域名都接入到新接入商，原备案可能成为空壳，若不处理，原接入商会将其注销。",
+    "If you transfer all your domains, the original filing may become an empty shell: deal with it (e.g. deregister what you no longer use). Tencent Cloud's transfer FAQ says the original provider will then deregister the entity; its list of causes says the bureau deregisters an empty shell once the provider cancels access.",
+    "如果把全部域名都接入新接入商，原备案可能成为空壳，请及时处理（例如注销不再使用的备案）。腾讯云接入备案常见问题说，否则原接入商会注销该主体；其注销原因列表则说，接入商取消接入后，由管局注销空壳。",
 )
 _STEP_CANCELLED_TRANSFER = Bilingual(
     "If a transfer is cancelled, the provider is unlinked but the filing number still exists: transfer to your new provider soon, or the bureau may deregister the filing.",
@@ -227,60 +276,105 @@ _STEP_PARTIAL_TRANSFER = Bilingual(
     "If you transfer only some domains, the transferred and the original filing can be used side by side.",
     "如果只接入部分域名，接入后的备案与原备案可同时使用，互不影响。",
 )
+_STEP_TRANSFER_WAITING = Bilingual(
+    "Already preliminarily approved and waiting at the bureau? The site can be accessed a short while after the preliminary approval. If it still can't: a server IP that answers ping points to permissions on the server or a program fault (ask your network administrator); one that doesn't, to your provider's support (Tencent Cloud: 95716 transfer 3).",
+    "已经初审通过、正在等待管局审核？初审通过后稍等片刻网站即可访问。若仍无法访问：服务器 IP 能 ping 通，可能是服务器权限配置或程序异常（请联系网络管理员）；ping 不通，请联系接入商客服（腾讯云：95716 转 3）。",
+)
+# Re-filing is not unconditional: seeds 003/004 blacklist in serious cases of illegal content.
 _STEP_REAPPLY = Bilingual(
-    "A deregistered filing can't be recovered: submit a new ICP filing application as soon as possible.",
-    "已注销的备案无法恢复，请尽快重新提交备案申请。",
+    "A deregistered number can't be recovered: submit a new ICP filing application as soon as possible. Exception: if the site had illegal content and the entity was blacklisted (serious cases), it can't re-apply with the same identity document number or website name.",
+    "已注销的备案号无法恢复，请尽快重新提交备案申请。例外：如果网站含违法信息且主体被列入黑名单（情节严重），则不能再用同一证件号码或网站名称重新备案。",
+)
+_STEP_ENTITY_REAPPLY = Bilingual(
+    "A deregistered entity can apply for ICP filing again, unless it was blacklisted for illegal content (then not with the same identity document number or website name).",
+    "主体注销后可以重新申请备案；但因违法信息被列入黑名单的主体，不能再用同一证件号码或网站名称重新备案。",
 )
 
 
-def _suffix_caution(suffix: Optional[str]) -> Tuple[Tuple[Bilingual, ...], Tuple[str, ...], Tuple[FormLink, ...]]:
-    """Steps warning that some suffixes can't be filed again after deregistration (seed 002)."""
-    if suffix is not None and suffix not in UNAPPROVED_SUFFIX_EXAMPLES:
-        return (), (), ()
+def _suffix_branch(suffix: Optional[str]) -> str:
+    """Which suffix branch applies; a compound suffix (.com.cn) is judged by its last label."""
     if suffix is None:
-        caution = Bilingual(
-            "Careful: a domain whose suffix MIIT has not approved (e.g. .org .cc .tv .name) can't be filed again once deregistered. Check the approved suffixes first.",
-            "请谨慎：未经工信部批复的域名后缀（如 .org .cc .tv .name），一旦注销成功就无法再次备案。请先查看已批复的后缀。",
-        )
-    else:
-        caution = Bilingual(
-            f"Careful: Alibaba Cloud names {suffix} among suffixes MIIT has not approved, and such a domain can't be filed again once deregistered. Check the approved suffixes first.",
-            f"请谨慎：阿里云把 {suffix} 列为未经工信部批复的域名后缀，此类域名一旦注销成功就无法再次备案。请先查看已批复的后缀。",
-        )
-    steps: Tuple[Bilingual, ...] = (caution,)
-    sources: Tuple[str, ...] = (S002,)
-    if suffix in BEIJING_FILEABLE_DISPUTED:
-        steps += (
-            Bilingual(
-                f"The sources disagree: Tencent Cloud's FAQ lists {suffix} among the suffixes that can be filed in Beijing.",
-                f"各来源说法不一：腾讯云常见问题把 {suffix} 列为北京可以备案的域名后缀。",
-            ),
-        )
-        sources += (S004,)
-    return steps, sources, (APPROVED_SUFFIXES,)
+        return "suffix_unknown"
+    last = "." + suffix.rsplit(".", 1)[-1]
+    if last in BEIJING_FILEABLE_DISPUTED:
+        return "suffix_disputed"
+    if last in UNAPPROVED_SUFFIX_EXAMPLES:
+        return "suffix_unapproved"
+    if last in BEIJING_UNFILEABLE:
+        return "suffix_beijing_unfileable"
+    if last in BEIJING_FILEABLE:
+        return "suffix_fileable"
+    return "suffix_check_list"
 
 
-def _bureau_method(bureau: Bureau, documents_en: str, documents_zh: str) -> Tuple[Bilingual, Tuple[str, ...]]:
-    """How the bureau takes the application: its own online system, or a form to download."""
-    if bureau.dereg_online:
-        return (
-            Bilingual(
-                f"In {bureau.name.en} this is done online on the bureau's own website: open the first link below and follow its requirements.",
-                f"{bureau.name.zh}的注销在当地管局自己的网站上在线办理：请打开下方第一个链接，按要求办理。",
-            ),
-            bureau.dereg_online_sources,
+def _suffix_caution(
+    suffix: Optional[str],
+) -> Tuple[Tuple[Bilingual, ...], Tuple[str, ...], Tuple[FormLink, ...], Tuple[str, ...]]:
+    """Steps, sources, links and branches of the "can it be filed again?" check (seeds 002, 004).
+
+    The seeds give no full list of approved suffixes, so none is invented: suffixes they show as
+    fileable pass, the ones they name as unapproved get the firm warning, the rest are told to
+    check MIIT's list before deregistering.
+    """
+    branch = _suffix_branch(suffix)
+    if branch == "suffix_fileable":
+        return (), (), (), (branch,)
+    if branch == "suffix_unknown":
+        step = Bilingual(
+            "Before deregistering, check the domain's suffix: Alibaba Cloud's guide says a suffix MIIT has not approved (e.g. .org .cc .tv .name) can't be filed again once deregistered, and every suffix missing from MIIT's approved list (http://域名.信息) is unapproved.",
+            "注销前请先确认域名后缀：阿里云的指南说明，未经工信部批复的域名后缀（如 .org .cc .tv .name）一旦注销成功就无法再次备案；不在工信部已批复列表（http://域名.信息）中的后缀均属未批复。",
         )
-    return (
-        Bilingual(
-            f"Download and print its deregistration form (first link below), fill it in as the form requires and submit it with {documents_en} in the way the form says.",
-            f"下载并打印注销备案申请表（见下方第一个链接），按表中要求填写，并按要求的方式连同{documents_zh}一起递交。",
-        ),
-        (),
+        return (step,), (S002,), (APPROVED_SUFFIXES,), (branch,)
+    if branch == "suffix_check_list":
+        step = Bilingual(
+            f"Check that {suffix} is on MIIT's approved list (http://域名.信息) before deregistering: if it isn't, the domain can't be filed again (Alibaba Cloud's guide).",
+            f"注销前请确认 {suffix} 在工信部已批复的后缀列表（http://域名.信息）中：如果不在，注销后该域名就无法再次备案（阿里云指南）。",
+        )
+        return (step,), (S002,), (APPROVED_SUFFIXES,), (branch,)
+    if branch == "suffix_beijing_unfileable":
+        step = Bilingual(
+            f"Careful: Tencent Cloud's FAQ lists {suffix} among the country/region-specific suffixes that can't be filed in Beijing. Check that it is on MIIT's approved list (http://域名.信息) before deregistering: if it isn't, the domain can't be filed again (Alibaba Cloud's guide).",
+            f"请谨慎：腾讯云常见问题把 {suffix} 列为北京不能备案的国家/地区域名后缀。注销前请确认它在工信部已批复的后缀列表（http://域名.信息）中：如果不在，注销后就无法再次备案（阿里云指南）。",
+        )
+        return (step,), (S002, S004), (APPROVED_SUFFIXES,), (branch,)
+    caution = Bilingual(
+        f"Careful: Alibaba Cloud's guide names {suffix} among the suffixes MIIT has not approved, and such a domain can't be filed again once deregistered. Check MIIT's approved list first.",
+        f"请谨慎：阿里云的指南把 {suffix} 列为未经工信部批复的域名后缀，此类域名一旦注销成功就无法再次备案。请先查看工信部已批复的后缀列表。",
+    )
+    if branch == "suffix_disputed":
+        other = Bilingual(
+            f"The sources disagree: Tencent Cloud's FAQ lists {suffix} among the suffixes that can be filed in Beijing. MIIT's approved list decides, so check it before deregistering.",
+            f"各来源说法不一：腾讯云常见问题把 {suffix} 列为北京可以备案的域名后缀。以工信部已批复的后缀列表为准，注销前请先查看。",
+        )
+        return (caution, other), (S002, S004), (APPROVED_SUFFIXES,), (branch,)
+    # suffix_unapproved: .org is also on seed 004's list of suffixes Beijing won't file.
+    if "." + suffix.rsplit(".", 1)[-1] in BEIJING_UNFILEABLE:  # type: ignore[union-attr]
+        agree = Bilingual(
+            f"Tencent Cloud's FAQ agrees for Beijing: it lists {suffix} among the suffixes that can't be filed there.",
+            f"腾讯云常见问题对北京的说法一致：它把 {suffix} 列为北京不能备案的后缀。",
+        )
+        return (caution, agree), (S002, S004), (APPROVED_SUFFIXES,), (branch, "suffix_beijing_unfileable")
+    return (caution,), (S002,), (APPROVED_SUFFIXES,), (branch,)
+
+
+def _bureau_method(bureau: Bureau, documents_en: str, documents_zh: str) -> Bilingual:
+    """How the bureau takes the application. Special procedures (Shanghai, Sichuan, Hunan) are
+    bureau notes with their own sources and follow as steps."""
+    return Bilingual(
+        f"Download and print its deregistration form (first link below), fill it in as the form requires and submit it with {documents_en} in the way the form says.",
+        f"下载并打印注销备案申请表（见下方第一个链接），按表中要求填写，并按要求的方式连同{documents_zh}一起递交。",
     )
 
 
 def _notes(bureau: Bureau) -> Tuple[Tuple[Bilingual, ...], Tuple[str, ...]]:
     return tuple(note.text for note in bureau.notes), tuple(s for note in bureau.notes for s in note.sources)
+
+
+def _refile_clause(caution: Tuple[Bilingual, ...]) -> Bilingual:
+    """The "you can file it again" promise, with the suffix caveat when one follows."""
+    if caution:
+        return Bilingual(" (if its suffix allows: see below)", "（前提是域名后缀允许，见下文）")
+    return Bilingual("", "")
 
 
 # --------------------------------------------------------------------------- filing
@@ -303,10 +397,10 @@ def filing_needed(
         return _advice(
             "filing_not_required_outside_mainland",
             Bilingual(
-                "No ICP filing is needed: a domain that points to a server outside mainland China (Hong Kong, China included) needs no filing and is not blocked for lacking one.",
-                "不需要备案：域名解析到中国内地以外（包括中国香港）的服务器时无需备案，也不会因未备案被拦截。",
+                "No ICP filing is needed for a website: a domain that points to a server outside mainland China (Hong Kong, China included) needs no filing and is not blocked for lacking one.",
+                "网站无需备案：域名解析到中国内地以外（包括中国香港）的服务器时无需备案，也不会因未备案被拦截。",
             ),
-            (_STEP_MAINLAND_LATER, _STEP_IDENTITY),
+            (_STEP_EMAIL_ANY_SERVER, _STEP_MAINLAND_LATER, _STEP_IDENTITY),
             (S004,),
         )
     if service is None:
@@ -321,8 +415,8 @@ def filing_needed(
             (
                 _STEP_IDENTITY,
                 Bilingual(
-                    "Filing becomes necessary once the domain serves a website or email (mail.<domain>) from a server in mainland China.",
-                    "一旦域名通过中国内地服务器提供网站或邮箱（mail.域名）服务，就必须备案。",
+                    "Filing becomes necessary once the domain serves a website from a server in mainland China, or is used for email (mail.<domain>).",
+                    "一旦域名通过中国内地服务器提供网站服务，或用于邮箱服务（mail.域名），就必须备案。",
                 ),
                 _STEP_CONSTRUCTION,
             ),
@@ -337,7 +431,7 @@ def filing_needed(
                 "No new filing is needed: the domain is already filed through the provider of your server. A second-level domain of a top-level domain filed through that provider needs no filing of its own.",
                 "无需重新备案：该域名已通过当前服务器所属接入商备案。主域名已通过该接入商备案时，其二级域名也无需单独备案。",
             ),
-            (_STEP_NEW_DOMAIN,),
+            (_STEP_NEW_DOMAIN, _STEP_IP_SAME_PROVIDER),
             (S004,),
         )
     if filing == "other_provider":
@@ -357,56 +451,77 @@ def filing_needed(
                 "Yes, the domain must be filed again: a deregistered ICP filing number can't be recovered. Submit a new application through your server's provider as soon as possible; the site can't be accessed until a new number is issued.",
                 "需要重新备案：已注销的备案号无法恢复。请尽快通过服务器所属接入商重新提交备案申请；取得新备案号之前网站无法访问。",
             ),
-            (_STEP_ASK_BUREAU_REASON,),
+            (_STEP_REAPPLY, _STEP_ASK_BUREAU_REASON),
             (S003, S004),
         )
     if service == "email":
         text = Bilingual(
-            "Yes, ICP filing is required: a domain used for email (an organisational mailbox at mail.<domain>) on a server in mainland China must be filed. Apply through the provider of that server.",
-            "需要备案：在中国内地服务器上用于邮箱服务（通过 mail.域名 访问企业邮箱）的域名必须备案。请通过该服务器所属接入商申请。",
+            "Yes, ICP filing is required: Tencent Cloud's FAQ says a domain used for email (an organisational mailbox at mail.<domain>) must be filed. Apply through the provider of your mainland server.",
+            "需要备案：腾讯云常见问题说明，用于邮箱服务（通过 mail.域名 访问单位邮箱）的域名必须备案。请通过中国内地服务器所属接入商申请。",
         )
-        steps: Tuple[Bilingual, ...] = (_STEP_IDENTITY_BEFORE_APPROVAL,)
+        steps: Tuple[Bilingual, ...] = (_STEP_IDENTITY_BEFORE_APPROVAL, _STEP_FOREIGN_REGISTRAR)
     else:
         text = Bilingual(
             "Yes, ICP filing is required: a website whose domain points to a server in mainland China must be filed. Apply through the provider of that server; the site can't be accessed until the ICP filing number is issued.",
             "需要备案：域名解析到中国内地服务器的网站必须备案。请通过该服务器所属接入商申请；取得备案号之前网站无法访问。",
         )
-        steps = (_STEP_CONSTRUCTION, _STEP_IDENTITY_BEFORE_APPROVAL, _STEP_SECOND_LEVEL_AFTER)
+        steps = (_STEP_CONSTRUCTION, _STEP_IDENTITY_BEFORE_APPROVAL, _STEP_SECOND_LEVEL_AFTER, _STEP_FOREIGN_REGISTRAR)
     return _advice("filing_required", text, steps, (S004,))
 
 
 # --------------------------------------------------------------------------- accessibility
 
 
+def _verification_clause(suffix: Optional[str]) -> Bilingual:
+    """Seed 004's second cause after approval: .com/.net identity verification within 5 days."""
+    if suffix in _RESOLUTION_VERIFY_SUFFIXES:
+        return Bilingual(
+            f" A {suffix} domain must pass identity verification within 5 days of registration, otherwise it can't be resolved: complete the domain's identity verification first.",
+            f"{suffix} 域名须在注册成功后5天内完成实名认证，否则无法解析：请先完成域名实名认证。",
+        )
+    if suffix is None:
+        return Bilingual(
+            " A .com or .net domain must pass identity verification within 5 days of registration, otherwise it can't be resolved: if that's your case, complete the domain's identity verification first.",
+            ".com/.net 域名须在注册成功后5天内完成实名认证，否则无法解析：如属这种情况，请先完成域名实名认证。",
+        )
+    return Bilingual("", "")
+
+
 def _ping_path(reachable: Optional[str], suffix: Optional[str]) -> Outcome:
-    """Approved filing, site still unreachable: the ping result decides (seed 004, "After Approval")."""
+    """Approved filing, site still unreachable: seed 004's "After Approval" answer.
+
+    It gives two causes only: a ping that doesn't answer (the registry paused the resolution) and
+    the .com/.net verification. "Permissions on the server or a program fault" is its answer for a
+    preliminarily approved transfer, not here.
+    """
     if reachable is None:
         return Ask("server_reachable")
+    verify = _verification_clause(suffix)
     if reachable == "yes":
         return _advice(
             "access_server_issue",
             Bilingual(
-                "The server answers pings, so look at the server itself: access permissions configured on it or a fault in the website program. Also make sure the domain resolves to your current server IP.",
-                "服务器可以 ping 通，请检查服务器本身：是否配置了访问权限，或网站程序是否异常。同时确认域名解析到当前服务器 IP。",
+                "The server answers pings, so it isn't the paused resolution Tencent Cloud's FAQ names for an approved filing (that shows as a ping that doesn't answer)."
+                + verify.en
+                + " Also make sure the domain resolves to your current server IP.",
+                "服务器可以 ping 通，因此不是腾讯云常见问题所说的已备案域名被暂停解析（那种情况 ping 不通）。"
+                + verify.zh
+                + "另请确认域名解析到当前服务器 IP。",
             ),
-            (
-                Bilingual(
-                    "Ask your network administrator to adjust the network permissions or configuration.",
-                    "请联系网络管理员调整网络权限或配置。",
-                ),
-                _STEP_TENCENT_SUPPORT,
-            ),
+            (_STEP_ACCESS_CANCELLED, _STEP_TENCENT_SUPPORT),
             (S004,),
+            refinements=("resolution_verify",) if verify.en else (),
         )
-    text_en = "If pinging the domain shows its server IP doesn't answer, the registry has put the domain's resolution on hold."
-    text_zh = "如果 ping 域名发现对应的服务器 IP 不通，说明注册局暂停了该域名的解析。"
-    if suffix in _RESOLUTION_VERIFY_SUFFIXES:
-        text_en += f" A {suffix} domain must pass identity verification within 5 days of registration, otherwise it can't be resolved: complete the domain's identity verification first."
-        text_zh += f"{suffix} 域名须在注册成功后5天内完成实名认证，否则无法解析：请先完成域名实名认证。"
-    elif suffix is None:
-        text_en += " A .com or .net domain must pass identity verification within 5 days of registration, otherwise it can't be resolved: if that's your case, complete the domain's identity verification first."
-        text_zh += ".com/.net 域名须在注册成功后5天内完成实名认证，否则无法解析：如属这种情况，请先完成域名实名认证。"
-    return _advice("access_resolution_paused", Bilingual(text_en, text_zh), (_STEP_TENCENT_SUPPORT,), (S004,))
+    return _advice(
+        "access_resolution_paused",
+        Bilingual(
+            "If pinging the domain shows its server IP doesn't answer, the registry has put the domain's resolution on hold." + verify.en,
+            "如果 ping 域名发现对应的服务器 IP 不通，说明注册局暂停了该域名的解析。" + verify.zh,
+        ),
+        (_STEP_ACCESS_CANCELLED, _STEP_TENCENT_SUPPORT),
+        (S004,),
+        refinements=("resolution_verify",) if verify.en else (),
+    )
 
 
 def diagnose_access(
@@ -453,8 +568,8 @@ def diagnose_access(
         return _advice(
             "access_deregistered",
             Bilingual(
-                "The site's ICP filing number has been deregistered, so it can't be accessed, and a deregistered number can't be recovered. Common reasons: the entity applied for deregistration; the domain expired and its new owner had the filing deregistered over a domain conflict; the provider cancelled access (e.g. its servers were no longer used) and the empty shell was deregistered, or the information was false or out of date (such as a changed phone number); or the site carried illegal content.",
-                "网站备案号已被注销，因此无法访问，且注销后无法恢复。常见原因：主体申请了注销；域名过期后新持有者因域名冲突申请注销了原备案；接入商取消接入（如不再使用其服务器）后成为空壳被注销，或备案信息虚假、过时（如电话号码已变更）；或网站含有违法信息。",
+                "The site's ICP filing number has been deregistered, so the site can't be accessed and the number can't be recovered. The causes the sources give: 1) the entity applied for it; 2) the domain expired and its new owner had it deregistered over a domain conflict (just that website, or the entity if it had only one); 3) false, inaccurate or missing information: the provider cancelled access and the empty shell was deregistered, or a bureau or MIIT spot check found it (e.g. a changed phone number); 4) illegal content: website and entity deregistered, and in serious cases the entity blacklisted.",
+                "网站备案号已被注销，因此无法访问，且无法恢复。来源给出的原因：1）主体自行申请注销；2）域名过期后新持有者因域名冲突申请注销（只注销该网站，主体下只有这一个网站时注销主体）；3）备案信息虚假、不准确或缺失：接入商取消接入后成为空壳被注销，或管局、工信部抽查时发现（如电话号码已变更）；4）网站含违法信息：网站和主体被注销，情节严重的主体被列入黑名单。",
             ),
             (_STEP_REAPPLY, _STEP_ASK_BUREAU_REASON),
             (S003, S004),
@@ -486,7 +601,7 @@ def diagnose_access(
                     "The site has no ICP filing yet. A website on a server in mainland China can only go online after it gets an ICP filing number from the Communications Administration Bureau: apply in your server provider's filing system.",
                     "网站尚未备案。使用中国内地服务器的网站，须先从通信管理局取得备案号才能开通访问：请在服务器所属接入商的备案系统中提交申请。",
                 ),
-                (_STEP_CONSTRUCTION,),
+                (_STEP_CONSTRUCTION, _STEP_FOREIGN_REGISTRAR),
                 (S004,),
             )
         return _advice(
@@ -519,15 +634,15 @@ def diagnose_access(
             (_STEP_NO_CHANGE_DURING_TRANSFER,),
             (S004,),
         )
-    # stage == "preliminarily_approved"
+    # stage == "preliminarily_approved": the transfer waits at the bureau; seed 004's ping checks.
     if reachable is None:
         return Ask("server_reachable")
     if reachable == "yes":
         return _advice(
             "access_transfer_check_server",
             Bilingual(
-                "The transfer is preliminarily approved and the server IP answers pings, so permissions may be configured on the server or the website program may be faulty. Ask your network administrator to adjust the network permissions or configuration.",
-                "接入备案已初审通过，且服务器 IP 可以 ping 通，可能是服务器上配置了访问权限或网站程序异常。请联系网络管理员调整网络权限或配置。",
+                "The domain can be resolved a short while after the transfer's preliminary approval, so give it a little time first. If it still fails while the server IP answers pings, permissions may be configured on the server or the website program may be faulty: ask your network administrator to adjust the network permissions or configuration.",
+                "接入备案初审通过后，需要稍等片刻域名才能解析访问，请先稍候再试。如果仍无法访问而服务器 IP 可以 ping 通，可能是服务器上配置了访问权限或网站程序异常：请联系网络管理员调整网络权限或配置。",
             ),
             (_STEP_45_DAYS,),
             (S004,),
@@ -535,8 +650,8 @@ def diagnose_access(
     return _advice(
         "access_transfer_contact_support",
         Bilingual(
-            "The transfer is preliminarily approved but the server IP doesn't answer pings: contact your provider's support. For Tencent Cloud: 95716 (transfer 3).",
-            "接入备案已初审通过，但服务器 IP 无法 ping 通：请联系接入商客服处理。腾讯云：95716 转 3。",
+            "The domain can be resolved a short while after the transfer's preliminary approval, so give it a little time first. If the server IP still doesn't answer pings, contact your provider's support. For Tencent Cloud: 95716 (transfer 3).",
+            "接入备案初审通过后，需要稍等片刻域名才能解析访问，请先稍候再试。如果服务器 IP 仍然 ping 不通，请联系接入商客服处理。腾讯云：95716 转 3。",
         ),
         (_STEP_45_DAYS,),
         (S004,),
@@ -565,22 +680,23 @@ def deregistration_route(
     scope = check_input("dereg_scope", dereg_scope)
     bureau = _bureau(kb, check_input("province", province))
     suffix = check_input("domain_suffix", domain_suffix)
-    caution, caution_sources, caution_links = _suffix_caution(suffix)
+    caution, caution_sources, caution_links, suffix_branches = _suffix_caution(suffix)
+    refile = _refile_clause(caution)
 
     if owner is None:
         return Ask("dereg_owner")
     if owner == "other_entity":
         if bureau is None:
             return Ask("province")
-        method, method_sources = _bureau_method(
+        method = _bureau_method(
             bureau, "the required documents (such as your domain certificate and an explanatory note)", "所需材料（如域名证书和情况说明）"
         )
         note_steps, note_sources = _notes(bureau)
         return _advice(
             "dereg_other_entity_offline",
             Bilingual(
-                f"Another entity's filing (e.g. one left on a domain you just bought) can't be deregistered in a provider's filing system: apply to the Communications Administration Bureau of {bureau.name.en}, where that filing is. {method.en} Once the bureau approves, the old filing is gone and you can apply for filing for the domain.",
-                f"其他单位的备案（如新购域名上遗留的备案）无法在接入商备案系统中注销，需向备案所在地{bureau.name.zh}通信管理局申请注销。{method.zh}管局审核通过后原备案即被注销，之后您可以为该域名申请备案。",
+                f"Another entity's filing (e.g. one left on a domain you just bought) is deregistered offline, with a written application to the Communications Administration Bureau of {bureau.name.en}, where that filing is (Alibaba Cloud's guide: it can't be done on Alibaba Cloud's filing platform). {method.en} Once the bureau approves, the old filing is gone and you can apply for filing for the domain{refile.en}.",
+                f"其他单位的备案（如新购域名上遗留的备案）需向备案所在地{bureau.name.zh}通信管理局提交书面申请，线下注销（阿里云指南：无法在阿里云备案平台注销）。{method.zh}管局审核通过后原备案即被注销，之后您可以为该域名申请备案{refile.zh}。",
             ),
             note_steps
             + (
@@ -588,11 +704,13 @@ def deregistration_route(
                     "If that entity has only one website, the entity is deregistered; if it has several, only the website with your domain is deregistered and the others keep their filing.",
                     "如果该主体名下只有一个网站，则注销该主体；如果有多个网站，只注销冲突域名对应的网站，其他网站的备案保留。",
                 ),
+                _STEP_FORM_VIA_MIIT,
                 _STEP_FORGOT_NUMBER,
             )
             + caution,
-            _merge((S002, S003, S004), method_sources, note_sources, caution_sources),
+            _merge((S002, S003, S004), note_sources, caution_sources),
             bureau_links(bureau) + (MIIT_PUBLIC_QUERY,) + caution_links,
+            suffix_branches,
         )
     if online is None:
         return Ask("dereg_online")
@@ -603,8 +721,8 @@ def deregistration_route(
             return _advice(
                 "dereg_online_entity",
                 Bilingual(
-                    "Apply for entity deregistration in your provider's filing system with the correct ICP filing password. It deletes all of the entity's filing information, including the ICP filing number: the entity and all its websites are removed and its domains stop working. The bureau's system completes it within 3 to 20 business days.",
-                    "请在接入商的备案系统中申请注销主体，并提供正确的备案密码。注销主体会删除该主体的全部备案信息（包括备案号）：主体及其全部网站都会被注销，域名将无法使用。管局系统会在3至20个工作日内完成注销。",
+                    "Apply for entity deregistration through your provider's filing system. It deletes all of the entity's filing information, including the ICP filing number: the entity and all its websites are removed and its domains stop working. Tencent Cloud's FAQ: through Tencent Cloud you give the correct ICP filing password, and the bureau's system completes it within 3 to 20 business days (the sources give no timing for other providers).",
+                    "请通过接入商的备案系统申请注销主体。注销主体会删除该主体的全部备案信息（包括备案号）：主体及其全部网站都会被注销，域名将无法使用。腾讯云常见问题：通过腾讯云注销需提供正确的备案密码，管局系统会在3至20个工作日内完成注销（来源未给出其他接入商的时限）。",
                 ),
                 (
                     _STEP_CANCEL_BEFORE_SUBMIT,
@@ -612,39 +730,39 @@ def deregistration_route(
                         "Only want to remove one site? Deregister that website instead: the entity and its other websites stay filed.",
                         "只想注销一个网站？请改为注销网站：主体及其他网站的备案不受影响。",
                     ),
-                    Bilingual(
-                        "A deregistered entity can apply for ICP filing again.",
-                        "主体注销后可以重新申请备案。",
-                    ),
+                    _STEP_ENTITY_REAPPLY,
                     _STEP_PASSWORD_WHERE,
                 )
                 + caution,
                 _merge((S004,), caution_sources),
                 caution_links,
+                suffix_branches,
             )
         return _advice(
             "dereg_online_website",
             Bilingual(
-                "Apply for website deregistration in your provider's filing system, with the correct ICP filing password. Only that website's filing information is deleted: the entity and its other filed websites keep working. The bureau's system completes it within 3 to 20 business days.",
-                "请在接入商的备案系统中申请注销网站，并提供正确的备案密码。只删除该网站的备案信息：主体及其他已备案网站可正常使用。管局系统会在3至20个工作日内完成注销。",
+                "Apply for website deregistration through your provider's filing system. Only that website's filing information is deleted: the deregistered site can no longer be accessed, while the entity and its other filed websites keep working. Tencent Cloud's FAQ: through Tencent Cloud the bureau's system completes it within 3 to 20 business days (the sources give no timing for other providers).",
+                "请通过接入商的备案系统申请注销网站。只删除该网站的备案信息：被注销的网站将无法访问，主体及其他已备案网站可正常使用。腾讯云常见问题：通过腾讯云注销时，管局系统会在3至20个工作日内完成（来源未给出其他接入商的时限）。",
             ),
-            (_STEP_CANCEL_BEFORE_SUBMIT, _STEP_PASSWORD_WHERE) + caution,
-            _merge((S004,), caution_sources),
+            (_STEP_PASSWORD_WEBSITE, _STEP_CANCEL_BEFORE_SUBMIT, _STEP_PASSWORD_WHERE) + caution,
+            _merge((S000, S004), caution_sources),
             caution_links,
+            suffix_branches,
         )
     if bureau is None:
         return Ask("province")
-    method, method_sources = _bureau_method(bureau, "your identity documents", "您的证件")
+    method = _bureau_method(bureau, "your identity documents", "您的证件")
     note_steps, note_sources = _notes(bureau)
     return _advice(
         "dereg_own_offline",
         Bilingual(
-            f"If it can't be done online through a provider, deregister at the Communications Administration Bureau of {bureau.name.en}, where your filing number belongs. {method.en} Once the bureau approves, the deregistered domain can no longer be accessed; you can apply for filing for it again later.",
-            f"无法通过服务商线上注销时，可向备案号所在的{bureau.name.zh}通信管理局申请注销。{method.zh}管局审核通过后，注销的网站域名将无法访问；注销后可重新为该域名申请备案。",
+            f"If it can't be done online through a provider, deregister at the Communications Administration Bureau of {bureau.name.en}, where your filing number belongs. {method.en} Once the bureau approves, the deregistered domain can no longer be accessed; you can apply for filing for it again later{refile.en}.",
+            f"无法通过服务商线上注销时，可向备案号所在的{bureau.name.zh}通信管理局申请注销。{method.zh}管局审核通过后，注销的网站域名将无法访问；注销后可重新为该域名申请备案{refile.zh}。",
         ),
-        note_steps + (_STEP_FORGOT_PASSWORD, _STEP_FORGOT_NUMBER) + caution,
-        _merge((S000, S001), method_sources, note_sources, caution_sources),
+        note_steps + (_STEP_FORM_VIA_MIIT, _STEP_FORGOT_PASSWORD, _STEP_FORGOT_NUMBER, _STEP_ENTITY_REAPPLY) + caution,
+        _merge((S000, S001, S003, S004), note_sources, caution_sources),
         bureau_links(bureau) + (PASSWORD_RECOVERY_EN, PASSWORD_RECOVERY_ZH, MIIT_PUBLIC_QUERY) + caution_links,
+        suffix_branches,
     )
 
 
@@ -690,7 +808,7 @@ def transfer_advice(
                 "There is nothing to transfer: the domain has no ICP filing yet. Apply for a new filing through the provider of your mainland server.",
                 "无需接入备案：该域名还没有备案。请通过中国内地服务器所属接入商申请新备案。",
             ),
-            (_STEP_CONSTRUCTION,),
+            (_STEP_CONSTRUCTION, _STEP_FOREIGN_REGISTRAR),
             (S004,),
         )
     if filing == "this_provider":
@@ -700,7 +818,7 @@ def transfer_advice(
                 "No transfer is needed: the domain is already filed through the provider of your server.",
                 "无需接入备案：该域名已通过当前服务器所属接入商备案。",
             ),
-            (_STEP_NEW_DOMAIN,),
+            (_STEP_IP_SAME_PROVIDER, _STEP_NEW_DOMAIN),
             (S004,),
         )
     if filing == "deregistered":
@@ -710,7 +828,7 @@ def transfer_advice(
                 "A deregistered filing can't be transferred or recovered: submit a new ICP filing application through your server's provider as soon as possible.",
                 "已注销的备案无法接入，也无法恢复：请尽快通过服务器所属接入商重新提交备案申请。",
             ),
-            (_STEP_ASK_BUREAU_REASON,),
+            (_STEP_REAPPLY, _STEP_ASK_BUREAU_REASON),
             (S003, S004),
         )
     if change is None:
@@ -722,16 +840,17 @@ def transfer_advice(
                 "You can use several access providers at the same time: the original filing doesn't need to be deregistered or changed. But a domain served from the new provider's mainland servers must also be filed through that provider (by ICP filing transfer); otherwise it counts as not filed there.",
                 "可以同时使用多个接入商：原备案无需注销或变更。但通过新接入商中国内地服务器提供服务的域名，也必须在该接入商处办理备案（接入备案），否则会被认定为未备案。",
             ),
-            (_STEP_PARTIAL_TRANSFER, _STEP_TRANSFER_PASSWORD),
+            (_STEP_PARTIAL_TRANSFER, _STEP_TRANSFER_PASSWORD, _STEP_TRANSFER_WAITING),
             (S004,),
         )
     if new is None:
         return Ask("new_websites")
     steps = (
         Bilingual(
-            "One transfer covers up to 10 websites of the same entity; the site can be accessed through the new provider once the transfer is preliminarily approved.",
-            "一次最多可接入同一主体的10个网站；接入备案初审通过后，网站即可通过新接入商访问。",
+            "Tencent Cloud takes up to 10 websites of the same entity in one transfer; the site can be accessed through the new provider once the transfer is preliminarily approved.",
+            "腾讯云一次最多可接入同一主体的10个网站；接入备案初审通过后，网站即可通过新接入商访问。",
         ),
+        _STEP_TRANSFER_WAITING,
         _STEP_NO_CHANGE_DURING_TRANSFER,
         _STEP_45_DAYS,
         _STEP_TRANSFER_PASSWORD,
@@ -746,7 +865,7 @@ def transfer_advice(
                 "请先办理接入备案：接入备案和新增网站不能同时申请。接入完成后，再在新接入商处申请新增网站。",
             ),
             steps,
-            (S004,),
+            (S003, S004),
         )
     return _advice(
         "transfer_required",
@@ -755,7 +874,7 @@ def transfer_advice(
             "更换接入商时，请在新接入商处申请接入备案：无需重新备案，也不会更换备案号。",
         ),
         steps,
-        (S004,),
+        (S003, S004),
     )
 
 
@@ -807,3 +926,16 @@ ADVICE_CODES: Mapping[str, Tuple[str, ...]] = {
         "transfer_required",
     ),
 }
+# Refinements an advice can go through besides its code (Advice.branches): the suffix check of
+# every deregistration advice, and the .com/.net verification of an approved filing's ping path.
+REFINEMENTS: Tuple[str, ...] = (
+    "suffix_unknown",
+    "suffix_fileable",
+    "suffix_unapproved",
+    "suffix_disputed",
+    "suffix_beijing_unfileable",
+    "suffix_check_list",
+    "resolution_verify",
+)
+# Every branch that must cite the seed lines it rests on (knowledge/data/citations.yml).
+BRANCHES: Tuple[str, ...] = tuple(code for codes in ADVICE_CODES.values() for code in codes) + REFINEMENTS

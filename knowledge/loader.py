@@ -18,7 +18,9 @@ import yaml
 from knowledge.model import (
     LANGUAGES,
     Bilingual,
+    BranchCitations,
     Bureau,
+    Citation,
     FaqEntry,
     FormLink,
     GlossaryTerm,
@@ -60,6 +62,8 @@ _STEM = re.compile(r"^\d{3}_[0-9a-f]{16}$")
 _HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
 _HOST_LABEL = re.compile(r"^[\w](?:[\w-]*[\w])?$")
 _URL_FORBIDDEN = set('<>"{}|\\^`')
+# A citation quotes a few words of the seed, enough to find the line and not a paragraph.
+QUOTE_LENGTH = (10, 300)
 
 
 class KnowledgeError(Exception):
@@ -346,7 +350,7 @@ def _load_bureau(at: _Where, raw: Mapping[Any, Any], stems: Set[str]) -> Bureau:
         raw,
         at,
         required=("id", "name", "aliases", "icp_prefixes", "forms"),
-        optional=("host", "host_source", "dereg_online", "dereg_online_sources", "notes"),
+        optional=("host", "host_source", "notes"),
     )
     bureau_id = _id(raw["id"], at)
     name = _bilingual(raw["name"], at, "name")
@@ -381,17 +385,6 @@ def _load_bureau(at: _Where, raw: Mapping[Any, Any], stems: Set[str]) -> Bureau:
     elif "host_source" in raw:
         raise at.error("host_source", "given without a host")
 
-    dereg_online = raw.get("dereg_online", False)
-    if not isinstance(dereg_online, bool):
-        raise at.error("dereg_online", "must be true or false")
-    online_sources: Tuple[str, ...] = ()
-    if dereg_online:
-        if "dereg_online_sources" not in raw:
-            raise at.error("dereg_online_sources", "missing (which seeds say it is done online?)")
-        online_sources = _stems(raw["dereg_online_sources"], at, "dereg_online_sources", stems)
-    elif "dereg_online_sources" in raw:
-        raise at.error("dereg_online_sources", "given while dereg_online is false")
-
     return Bureau(
         id=bureau_id,
         name=name,
@@ -400,8 +393,6 @@ def _load_bureau(at: _Where, raw: Mapping[Any, Any], stems: Set[str]) -> Bureau:
         host=host,
         host_source=host_source,
         forms=_load_links(raw["forms"], at, "forms", stems),
-        dereg_online=dereg_online,
-        dereg_online_sources=online_sources,
         notes=_load_notes(raw.get("notes", []), at, stems),
     )
 
@@ -530,6 +521,44 @@ def _load_faq(directory: Path, stems: Set[str]) -> Tuple[FaqEntry, ...]:
     return tuple(entries)
 
 
+# --------------------------------------------------------------------------- citations.yml
+
+
+def _load_citations(path: Path, stems: Set[str]) -> Tuple[BranchCitations, ...]:
+    """Optional file: small test data sets have no decisions to cite. Which branches must be
+    cited, and whether each quote is really in its seed, is checked by :mod:`knowledge.citations`."""
+    if not path.exists():
+        return ()
+    where = _Where(str(path))
+    branches: List[BranchCitations] = []
+    seen: Set[str] = set()
+    for index, raw in enumerate(_read_list(path, "branches")):
+        label = str(raw["branch"]) if isinstance(raw, dict) and isinstance(raw.get("branch"), str) else f"#{index + 1}"
+        at = where.at(label)
+        if not isinstance(raw, dict):
+            raise at.error(None, "must be a mapping")
+        _check_keys(raw, at, ("branch", "cites"), ())
+        branch = _id(raw["branch"], at, "branch")
+        if branch in seen:
+            raise at.error("branch", f"duplicate branch '{branch}'")
+        seen.add(branch)
+        if not isinstance(raw["cites"], list) or not raw["cites"]:
+            raise at.error("cites", "must be a non-empty list")
+        cites: List[Citation] = []
+        for i, item in enumerate(raw["cites"]):
+            field = f"cites[{i}]"
+            mapping = _mapping(item, at, field)
+            _check_keys(mapping, at, ("source", "quote"), (), parent=field)
+            source = _stems([mapping["source"]], at, f"{field}.source", stems)[0]
+            quote = _text(mapping["quote"], at, f"{field}.quote")
+            low, high = QUOTE_LENGTH
+            if not low <= len(quote) <= high:
+                raise at.error(f"{field}.quote", f"must be {low} to {high} characters (a short verbatim quote), got {len(quote)}")
+            cites.append(Citation(source=source, quote=quote))
+        branches.append(BranchCitations(branch=branch, cites=tuple(cites)))
+    return tuple(branches)
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -548,7 +577,8 @@ def completeness_problems(kb: Knowledge) -> List[str]:
 
 
 def load_knowledge(path: Union[Path, str] = DEFAULT_DATA_DIR) -> Knowledge:
-    """Load ``sources.yml``, ``bureaus.yml``, ``glossary.yml`` and ``faq/*.yml`` from ``path``.
+    """Load ``sources.yml``, ``bureaus.yml``, ``glossary.yml``, ``faq/*.yml`` and (if present)
+    ``citations.yml`` from ``path``.
 
     Raises :class:`KnowledgeError` on the first problem found.
     """
@@ -560,4 +590,5 @@ def load_knowledge(path: Union[Path, str] = DEFAULT_DATA_DIR) -> Knowledge:
         faq=_load_faq(root / "faq", stems),
         glossary=_load_glossary(root / "glossary.yml", stems),
         sources=sources,
+        citations=_load_citations(root / "citations.yml", stems),
     )

@@ -63,9 +63,18 @@ class Bureau:
     host: Optional[str]
     host_source: Optional[str]
     forms: Tuple[FormLink, ...]  # first = the one the assistant shows first
-    dereg_online: bool  # deregistration is done online in the bureau's own system
-    dereg_online_sources: Tuple[str, ...] = ()
-    notes: Tuple[Note, ...] = ()
+    notes: Tuple[Note, ...] = ()  # special procedures (Shanghai/Sichuan/Hunan's sites, Fridays …)
+
+    @property
+    def dereg_online(self) -> bool:
+        """Deprecated, always False: no seed says a bureau deregisters online in its own system.
+
+        Seeds 000/001 only send Shanghai, Sichuan and Hunan filers to a site to "deregister as
+        requested" and seed 002 lists the same three among form downloads (issue 12, point 3);
+        that is now a bureau note. Kept so that callers choosing an "online" reply fall back to
+        the form reply until they stop asking; remove with the last caller.
+        """
+        return False
 
     @property
     def names(self) -> Tuple[str, ...]:
@@ -95,17 +104,35 @@ class GlossaryTerm:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """A short verbatim quote from one seed: what a decision branch rests on."""
+
+    source: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class BranchCitations:
+    """The seed lines behind one branch of a decision function (``knowledge.decisions.BRANCHES``)."""
+
+    branch: str
+    cites: Tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
 class Knowledge:
     bureaus: Tuple[Bureau, ...]
     faq: Tuple[FaqEntry, ...]
     glossary: Tuple[GlossaryTerm, ...]
     sources: Tuple[Source, ...]
+    citations: Tuple[BranchCitations, ...] = ()
     # Lookup tables are derived once so the helpers stay O(1); they are not part of equality.
     _bureaus: Dict[str, Bureau] = field(init=False, repr=False, compare=False)
     _faq_ids: Dict[str, FaqEntry] = field(init=False, repr=False, compare=False)
     _faq_intents: Dict[str, FaqEntry] = field(init=False, repr=False, compare=False)
     _sources: Dict[str, Source] = field(init=False, repr=False, compare=False)
     _terms: Dict[str, GlossaryTerm] = field(init=False, repr=False, compare=False)
+    _citations: Dict[str, BranchCitations] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_bureaus", {b.id: b for b in self.bureaus})
@@ -113,6 +140,7 @@ class Knowledge:
         object.__setattr__(self, "_faq_intents", {e.intent: e for e in self.faq})
         object.__setattr__(self, "_sources", {s.stem: s for s in self.sources})
         object.__setattr__(self, "_terms", {t.id: t for t in self.glossary})
+        object.__setattr__(self, "_citations", {c.branch: c for c in self.citations})
 
     def bureau(self, bureau_id: str) -> Optional[Bureau]:
         return self._bureaus.get(bureau_id)
@@ -132,3 +160,8 @@ class Knowledge:
 
     def term(self, term_id: str) -> Optional[GlossaryTerm]:
         return self._terms.get(term_id)
+
+    def cites(self, branch: str) -> Tuple[Citation, ...]:
+        """The seed quotes a decision branch rests on; () when the data has none for it."""
+        found = self._citations.get(branch)
+        return found.cites if found else ()

@@ -1,5 +1,6 @@
-"""channels.webpage.WebPageInput: the page, its assets and their security headers."""
+"""channels.webpage.WebPageInput: the page, its assets, their caching and security headers."""
 
+import gzip
 import re
 import shutil
 from html.parser import HTMLParser
@@ -9,14 +10,21 @@ from typing import Dict, List, Tuple
 import aiohttp
 import pytest
 
-from channels.webpage import WIDGET_BUNDLE, WebPageInput, content_security_policy
+from channels.webpage import (
+    SOCKET_CLIENT,
+    PageSettings,
+    WebPageInput,
+    content_security_policy,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 WEB = REPO / "web"
-WIDGET_INSTALLED = (WEB / WIDGET_BUNDLE).is_file()
+WIDGET_INSTALLED = (WEB / SOCKET_CLIENT).is_file()
 needs_widget = pytest.mark.skipif(
-    not WIDGET_INSTALLED, reason="rasa-webchat not installed: run `npm ci --prefix web`"
+    not WIDGET_INSTALLED, reason="socket.io-client not installed: run `npm ci --prefix web`"
 )
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+IDENTITY = {"Accept-Encoding": "identity"}
 
 
 def csp_directives(header: str) -> Dict[str, List[str]]:
@@ -58,7 +66,7 @@ def route_paths(channels):
 def test_routes_are_registered(sanic_test_mode):
     paths = route_paths([WebPageInput()])
     assert "webhooks/webpage" in paths  # the health route, where Rasa mounts every channel
-    assert {"web", "web/", "web/static/<name:str>", "web/vendor/rasa-webchat.js"} <= paths
+    assert {"web", "web/", "web/static/<name:str>", "web/vendor/<name:str>"} <= paths
 
 
 def test_page_path_is_configurable(sanic_test_mode):
@@ -85,6 +93,7 @@ def test_web_root_without_page_is_refused(tmp_path):
 def test_csp_is_strict():
     csp = csp_directives(content_security_policy("bot.example.com:5005"))
     assert csp["script-src"] == ["'self'"]  # no inline script, no eval, no CDN
+    assert csp["style-src"] == ["'self'"]  # no inline style either
     assert csp["default-src"] == ["'none'"]
     assert csp["connect-src"] == [
         "'self'",
@@ -152,28 +161,140 @@ async def test_assets_and_traversal(serve):
 
 @needs_widget
 @pytest.mark.asyncio
-async def test_widget_bundle_is_served_from_node_modules(serve):
-    expected = (WEB / WIDGET_BUNDLE).read_bytes()
+async def test_socket_client_is_served_from_node_modules(serve):
+    expected = (WEB / SOCKET_CLIENT).read_bytes()
     async with serve([WebPageInput()]) as (base, _app):
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{base}/web/vendor/rasa-webchat.js") as r:
+        async with aiohttp.ClientSession(auto_decompress=False) as session:
+            async with session.get(f"{base}/web/vendor/socket.io.min.js", headers=IDENTITY) as r:
                 assert r.status == 200
                 assert r.headers["Content-Type"].startswith("text/javascript")
+                assert "Content-Encoding" not in r.headers
                 assert await r.read() == expected
+            async with session.get(f"{base}/web/vendor/socket.io.min.js", headers=GZIP) as r:
+                assert r.headers["Content-Encoding"] == "gzip"
+                body = await r.read()
+                assert gzip.decompress(body) == expected
+                assert len(body) < len(expected) / 2
+            async with session.get(f"{base}/web/vendor/other.js") as r:
+                assert r.status == 404
 
 
 @pytest.mark.asyncio
-async def test_missing_widget_is_reported(serve, tmp_path):
+async def test_missing_socket_client_is_reported(serve, tmp_path):
     root = tmp_path / "web"
     shutil.copytree(WEB, root, ignore=shutil.ignore_patterns("node_modules"))
     channel = WebPageInput(web_root=str(root))
     async with serve([channel]) as (base, _app):
         async with aiohttp.ClientSession() as session:
-            async with session.get(f"{base}/web/vendor/rasa-webchat.js") as r:
+            async with session.get(f"{base}/web/vendor/socket.io.min.js") as r:
                 assert r.status == 503
                 assert "npm ci" in await r.text()
             async with session.get(f"{base}/webhooks/webpage/") as r:
                 assert (await r.json())["widget"] is False
+
+
+def asset_urls(html: str) -> List[str]:
+    return re.findall(r'(?:src|href)="((?:static|vendor)/[^"]+)"', html)
+
+
+@pytest.mark.asyncio
+async def test_assets_are_versioned_compressed_and_cached(serve):
+    async with serve([WebPageInput()]) as (base, _app):
+        async with aiohttp.ClientSession(auto_decompress=False) as session:
+            async with session.get(f"{base}/web/", headers=GZIP) as r:
+                assert r.headers["Content-Encoding"] == "gzip"
+                assert r.headers["Cache-Control"] == "no-cache"  # always revalidated…
+                page_etag = r.headers["ETag"]
+                html = gzip.decompress(await r.read()).decode("utf-8")
+            # …and unchanged, it is a 304 without a body
+            async with session.get(
+                f"{base}/web/", headers={**GZIP, "If-None-Match": page_etag}
+            ) as r:
+                assert r.status == 304
+                assert await r.read() == b""
+            urls = asset_urls(html)
+            assert {u.split("?")[0] for u in urls} >= {
+                "static/app.css", "static/app.js", "static/chat.js", "static/favicon.svg",
+            } | ({"vendor/socket.io.min.js"} if WIDGET_INSTALLED else set())
+            for url in urls:
+                path, _, query = url.partition("?")
+                assert re.fullmatch(r"v=[0-9a-f]{16}", query), url
+                async with session.get(f"{base}/web/{url}", headers=GZIP) as r:
+                    assert r.status == 200, url
+                    assert "immutable" in r.headers["Cache-Control"], url
+                    assert "max-age=31536000" in r.headers["Cache-Control"], url
+                    assert r.headers["Vary"] == "Accept-Encoding"
+                    etag = r.headers["ETag"]
+                    if not path.endswith(".svg") or r.headers.get("Content-Encoding"):
+                        assert r.headers["Content-Encoding"] == "gzip", url
+                # without the current hash: revalidate, never cached for good
+                async with session.get(f"{base}/web/{path}?v=0000", headers=GZIP) as r:
+                    assert r.headers["Cache-Control"] == "no-cache"
+                async with session.get(
+                    f"{base}/web/{path}", headers={**GZIP, "If-None-Match": etag}
+                ) as r:
+                    assert r.status == 304, url
+
+
+@pytest.mark.asyncio
+async def test_changed_asset_gets_a_new_url(serve, tmp_path):
+    root = tmp_path / "web"
+    shutil.copytree(WEB, root, ignore=shutil.ignore_patterns("node_modules"))
+    async with serve([WebPageInput(web_root=str(root))]) as (base, _app):
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{base}/web/") as r:
+                before = [u for u in asset_urls(await r.text()) if "app.css" in u]
+            (root / "static" / "app.css").write_text("body { color: #000; }\n")
+            async with session.get(f"{base}/web/") as r:
+                after = [u for u in asset_urls(await r.text()) if "app.css" in u]
+            async with session.get(f"{base}/web/{after[0]}") as r:
+                assert await r.text() == "body { color: #000; }\n"
+    assert before and after and before != after
+
+
+@pytest.mark.asyncio
+async def test_footer_settings_come_from_the_environment(serve):
+    settings = PageSettings.from_env(
+        {
+            "WEB_OPERATOR": "Example <Co>",
+            "WEB_CONTACT_EMAIL": "help@example.org",
+            "WEB_CONTACT_PHONE": "+86 10 1234 5678",
+            "WEB_RETENTION_DAYS": "14",
+        }
+    )
+    async with serve([WebPageInput(settings=settings)]) as (base, _app):
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{base}/web/") as r:
+                html = await r.text()
+    assert "{{" not in html
+    assert 'href="mailto:help@example.org"' in html
+    assert 'href="tel:+861012345678"' in html
+    assert "Example &lt;Co&gt;" in html and "<Co>" not in html  # escaped
+    assert "for 14 days" in html and "保存 14 天" in html
+
+
+def test_footer_defaults_and_overrides():
+    defaults = PageSettings.from_env({})
+    assert defaults.contact_email == "support@example.com" and defaults.retention_days == 30
+    assert defaults.placeholders()["contact_phone"] == ""
+    custom = PageSettings.from_env({"WEB_PRIVACY_EN": "We keep nothing.", "WEB_PRIVACY_ZH": "不保存。"})
+    assert custom.placeholders()["privacy_en"] == "We keep nothing."
+    assert custom.placeholders()["privacy_zh"] == "不保存。"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"WEB_RETENTION_DAYS": "forever"},
+        {"WEB_RETENTION_DAYS": "0"},
+        {"WEB_CONTACT_EMAIL": "not an address"},
+        {"WEB_CONTACT_EMAIL": 'x@y.z"><script>'},
+        {"WEB_CONTACT_PHONE": "call us"},
+    ],
+)
+def test_bad_footer_settings_are_refused(env):
+    with pytest.raises(ValueError):
+        PageSettings.from_env(env)
 
 
 def test_page_has_no_inline_script_and_no_cdn():

@@ -70,8 +70,6 @@ def minimal_data() -> DataDict:
                     "name": {"en": "Hunan", "zh": "湖南"},
                     "aliases": ["湖南省"],
                     "icp_prefixes": ["湘"],
-                    "dereg_online": True,
-                    "dereg_online_sources": [S0],
                     "forms": [{"url": "http://hunca.miit.gov.cn/TGJCMS/bgfjxz2/3082.htm", "sources": [S0, S2]}],
                     "notes": [{"text": {"en": "Handled on Fridays.", "zh": "每周五统一处理。"}, "sources": [S2]}],
                 },
@@ -160,9 +158,9 @@ def write_data(root: Path, data: DataDict) -> Path:
 
 
 def real_data_with_fixture_faq(root: Path) -> Path:
-    """Real sources, bureaus and glossary with the small complete FAQ fixture."""
+    """Real sources, bureaus, glossary and citations with the small complete FAQ fixture."""
     root.mkdir(parents=True, exist_ok=True)
-    for name in ("sources.yml", "bureaus.yml", "glossary.yml"):
+    for name in ("sources.yml", "bureaus.yml", "glossary.yml", "citations.yml"):
         shutil.copy(DEFAULT_DATA_DIR / name, root / name)
     return write_data(root, complete_faq())
 

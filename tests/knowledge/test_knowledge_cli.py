@@ -36,7 +36,9 @@ def test_province_found(capsys: pytest.CaptureFixture[str], real_dir: Path) -> N
 def test_province_special_procedure_and_notes(capsys: pytest.CaptureFixture[str], real_dir: Path) -> None:
     code, out, _ = cli(capsys, real_dir, "province", "湘ICP备12345678号")
     assert code == 0 and "matched by icp_number" in out
-    assert "online in the bureau's own system" in out and "Friday" in out and "每周五" in out
+    assert "deregister as it requires" in out and "Friday" in out and "每周五" in out
+    # No seed says Hunan deregisters online in the bureau's own system (issue 12, point 3).
+    assert "online in the bureau's own system" not in out
     assert "Filing system host" not in out
     code, out, _ = cli(capsys, real_dir, "province", "ningxia")
     assert "note: The deregistration form is at the bottom of this page." in out
@@ -135,6 +137,14 @@ def test_decide_dereg_with_broken_data(capsys: pytest.CaptureFixture[str], make_
 def test_decide_other_than_dereg_needs_no_data(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = cli(capsys, tmp_path / "nowhere", "decide", "transfer", "server_location=overseas")
     assert code == 0 and "transfer_not_needed_outside_mainland" in out
+    assert "Rests on: branches transfer_not_needed_outside_mainland (data not loaded: no quotes)" in out
+
+
+def test_decide_prints_the_seed_lines_each_branch_rests_on(capsys: pytest.CaptureFixture[str], real_dir: Path) -> None:
+    code, out, _ = cli(capsys, real_dir, "decide", "dereg", "dereg_owner=own", "dereg_online=yes", "dereg_scope=website", "domain_suffix=.tv")
+    assert code == 0 and "Rests on:" in out
+    assert 'dereg_online_website [004_e1c45e547fecafdd] "Deregistration of website is deleting website ICP filing information."' in out
+    assert "suffix_disputed [002_2977cad4243cd2f8]" in out and "suffix_disputed [004_e1c45e547fecafdd]" in out
 
 
 # --------------------------------------------------------------------------- validate

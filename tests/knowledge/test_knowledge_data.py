@@ -144,10 +144,14 @@ def test_first_links(kb: Knowledge, bureau_id: str, first_url: str) -> None:
 
 
 def test_special_procedures(kb: Knowledge) -> None:
-    online = {b.id: b.dereg_online_sources for b in kb.bureaus if b.dereg_online}
-    assert online == {"shanghai": (S0, S1), "sichuan": (S0, S1), "hunan": (S0, S1)}
+    # Seeds 000/001 send these three to a site "to deregister as requested", 002 lists them among
+    # form downloads; no seed says it is done online, so no bureau claims it (issue 12, point 3).
+    assert not any(b.dereg_online for b in kb.bureaus)
+    site = {b.id: n.sources for b in kb.bureaus for n in b.notes if "deregister as it requires" in n.text.en}
+    assert site == {"shanghai": (S0, S1, S2), "sichuan": (S0, S1, S2), "hunan": (S0, S1, S2)}
     notes: Dict[str, str] = {b.id: " ".join(n.text.en + n.text.zh for n in b.notes) for b in kb.bureaus if b.notes}
-    assert set(notes) == {"sichuan", "hunan"}
+    assert set(notes) == {"shanghai", "sichuan", "hunan"}
+    assert "online" not in notes["shanghai"] and "在线" not in notes["shanghai"]
     assert "register an account" in notes["sichuan"] and "注册账户" in notes["sichuan"]
     assert "Friday" in notes["hunan"] and "每周五" in notes["hunan"]
     hunan = kb.bureau("hunan")

@@ -8,8 +8,8 @@ from typing import Any, Callable, NamedTuple, Optional
 import pytest
 
 from knowledge.loader import KnowledgeError, completeness_problems, load_knowledge, url_problem
-from knowledge.model import Bilingual
-from tests.knowledge.knowledge_fixtures import S0, S2, DataDict, complete_faq, minimal_data, write_data
+from knowledge.model import Bilingual, Citation
+from tests.knowledge.knowledge_fixtures import S0, S2, S4, DataDict, complete_faq, minimal_data, write_data
 
 
 def test_minimal_data_loads(make_data: Callable[..., Path]) -> None:
@@ -19,7 +19,7 @@ def test_minimal_data_loads(make_data: Callable[..., Path]) -> None:
     assert jiangsu is not None and jiangsu.host == "js.beian.miit.gov.cn" and jiangsu.host_source == S0
     assert jiangsu.forms[0].note == Bilingual("Form page", "表格页面")
     hunan = kb.bureau("hunan")
-    assert hunan is not None and hunan.dereg_online and hunan.host is None
+    assert hunan is not None and not hunan.dereg_online and hunan.host is None
     assert hunan.forms[0].sources == (S0, S2) and hunan.notes[0].sources == (S2,)
     entry = kb.faq_by_id("dereg_duration")
     assert entry is not None and entry.intent == "faq/dereg_duration" and entry.topic == "deregistration"
@@ -132,7 +132,16 @@ class Case(NamedTuple):
     fragment: str
 
 
-SOURCES, BUREAUS, GLOSSARY = "sources.yml", "bureaus.yml", "glossary.yml"
+SOURCES, BUREAUS, GLOSSARY, CITATIONS = "sources.yml", "bureaus.yml", "glossary.yml", "citations.yml"
+QUOTE = "You can logout offline if the filing information"
+
+
+def citations(*entries: Any) -> Callable[[DataDict], None]:
+    return raw_file(CITATIONS, {"branches": list(entries)})
+
+
+def cite(branch: Any = "dereg_own_offline", source: Any = S0, quote: Any = QUOTE, **extra: Any) -> DataDict:
+    return {"branch": branch, "cites": [{"source": source, "quote": quote, **extra}]}
 DEREG, PASSWORD = "faq/deregistration.yml", "faq/password.yml"
 
 CASES = [
@@ -176,9 +185,8 @@ CASES = [
     Case("host without source", delitem(bureau, "host_source"), BUREAUS, "jiangsu", "host_source", "missing"),
     Case("host source unknown", setitem(bureau, "host_source", "004_e1c45e547fecafdd"), BUREAUS, "jiangsu", "host_source[0]", "unknown source stem"),
     Case("host source without host", setitem(lambda d: bureau(d, 1), "host_source", S0), BUREAUS, "hunan", "host_source", "without a host"),
-    Case("dereg_online not bool", setitem(bureau, "dereg_online", "yes"), BUREAUS, "jiangsu", "dereg_online", "true or false"),
-    Case("online without sources", delitem(lambda d: bureau(d, 1), "dereg_online_sources"), BUREAUS, "hunan", "dereg_online_sources", "missing"),
-    Case("online sources when offline", setitem(bureau, "dereg_online_sources", [S0]), BUREAUS, "jiangsu", "dereg_online_sources", "dereg_online is false"),
+    # No seed says a bureau deregisters online (issue 12): the old field is refused, not ignored.
+    Case("dereg_online is gone", setitem(bureau, "dereg_online", True), BUREAUS, "jiangsu", "dereg_online", "unknown field"),
     Case("bureau unknown field", setitem(bureau, "links", []), BUREAUS, "jiangsu", "links", "unknown field"),
     Case("bureau missing forms", delitem(bureau, "forms"), BUREAUS, "jiangsu", "forms", "missing"),
     # bureaus.yml: links
@@ -236,6 +244,19 @@ CASES = [
     Case("faq unknown topic", raw_file("faq/misc.yml", {"entries": []}), "faq/misc.yml", None, None, "unknown topic 'misc'"),
     Case("faq yaml extension", raw_file("faq/transfer.yaml", {"entries": []}), "faq/transfer.yaml", None, None, "must end in .yml"),
     Case("faq entry without id", add_faq_entry("password", {"question": {}}), PASSWORD, "#2", "id", "missing"),
+    # citations.yml (optional file; which branches it must cover is checked by knowledge.citations)
+    Case("citations not a list", raw_file(CITATIONS, {"branches": {}}), CITATIONS, None, "branches", "must be a list"),
+    Case("citation not a mapping", citations("x"), CITATIONS, "#1", None, "must be a mapping"),
+    Case("citation unknown field", citations({**cite(), "why": "x"}), CITATIONS, "dereg_own_offline", "why", "unknown field"),
+    Case("citation bad branch", citations(cite(branch="Dereg Own")), CITATIONS, "Dereg Own", "branch", "not snake_case"),
+    Case("citation duplicate", citations(cite(), cite()), CITATIONS, "dereg_own_offline", "branch", "duplicate branch"),
+    Case("citation no cites", citations({"branch": "dereg_own_offline", "cites": []}), CITATIONS, "dereg_own_offline", "cites", "non-empty list"),
+    Case("cite not a mapping", citations({"branch": "dereg_own_offline", "cites": ["x"]}), CITATIONS, "dereg_own_offline", "cites[0]", "must be a mapping"),
+    Case("cite unknown field", citations(cite(line=5)), CITATIONS, "dereg_own_offline", "cites[0].line", "unknown field"),
+    Case("cite unknown source", citations(cite(source=S4)), CITATIONS, "dereg_own_offline", "cites[0].source[0]", "unknown source stem"),
+    Case("cite quote not text", citations(cite(quote=5)), CITATIONS, "dereg_own_offline", "cites[0].quote", "must be text"),
+    Case("cite quote too short", citations(cite(quote="logout")), CITATIONS, "dereg_own_offline", "cites[0].quote", "10 to 300 characters"),
+    Case("cite quote too long", citations(cite(quote="x" * 301)), CITATIONS, "dereg_own_offline", "cites[0].quote", "got 301"),
 ]
 
 
@@ -254,6 +275,13 @@ def test_broken_data_names_file_entry_and_field(make_data: Callable[..., Path], 
     for part in (case.entry, case.field):
         if part is not None:
             assert f"'{part}'" in message
+
+
+def test_citations_load_and_are_optional(make_data: Callable[..., Path]) -> None:
+    assert load_knowledge(make_data()).citations == ()
+    kb = load_knowledge(make_data(citations(cite(quote=f"  {QUOTE} "))))
+    assert kb.cites("dereg_own_offline") == (Citation(S0, QUOTE),)
+    assert kb.cites("filing_required") == ()
 
 
 def test_missing_faq_directory(tmp_path: Path) -> None:

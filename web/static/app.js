@@ -1,45 +1,46 @@
 /*
- * ICP filing help page: language toggle + rasa-webchat widget.
+ * ICP filing help page: language toggle, the phone launcher (the chat full-screen), the topic
+ * cards' questions, and the start of the chat (static/chat.js).
  *
- * No host is hard-coded: the page is served by the Rasa server itself (channels/webpage.py), so the
- * socket.io endpoint is this page's own origin (window.location). The widget bundle is the unmodified
- * rasa-webchat lib/index.js from npm, served from vendor/ by the same server.
+ * No host is written here: the page is served by the Rasa server itself (channels/webpage.py), so
+ * the socket.io endpoint is this page's own origin (window.location).
  */
 (function () {
   'use strict';
 
   var LANG_KEY = 'icp-help.lang';
+  // Below this width the chat is not beside the content: a launcher opens it full-screen.
+  var PHONE = '(max-width: 960px)';
   var TEXT = {
     en: {
       title: 'ICP Filing Help Center',
-      widgetTitle: 'ICP filing assistant',
-      widgetSubtitle: 'Ask in English or Chinese',
-      hint: 'Type your question…',
-      connecting: 'Connecting to the assistant…',
-      unavailable: 'The assistant is not available right now. Please try again later.'
+      other: 'ICP 备案帮助中心',
+      unavailable: 'The assistant is not available right now. Please try again later.',
+      reconnecting: 'Connection lost. Reconnecting…',
+      bot: 'Assistant:',
+      user: 'You:'
     },
     zh: {
       title: 'ICP 备案帮助中心',
-      widgetTitle: 'ICP 备案助手',
-      widgetSubtitle: '支持中文和英文提问',
-      hint: '请输入您的问题…',
-      connecting: '正在连接备案助手…',
-      unavailable: '备案助手暂时无法使用，请稍后再试。'
+      other: 'ICP Filing Help Center',
+      unavailable: '备案助手暂时无法使用，请稍后再试。',
+      reconnecting: '连接已断开，正在重新连接…',
+      bot: '助手：',
+      user: '我：'
     }
   };
 
-  function safeStorage(kind) {
+  function safeStorage() {
     try {
-      var s = window[kind];
-      var probe = '__probe__';
-      s.setItem(probe, probe);
-      s.removeItem(probe);
+      var s = window.localStorage;
+      s.setItem('__probe__', '1');
+      s.removeItem('__probe__');
       return s;
     } catch (e) {
       return null;
     }
   }
-  var storage = safeStorage('localStorage');
+  var storage = safeStorage();
 
   function normalise(lang) {
     if (!lang) return null;
@@ -66,34 +67,29 @@
   }
 
   var lang = initialLanguage();
-  // The same object is handed to the widget as `customData`; rasa-webchat sends it with every
-  // user message (Rasa puts it in the message metadata), so updating it in place keeps the
-  // metadata in step with the page language.
-  var customData = { language: lang };
-  var widget = null; // the rasa-webchat component instance (via its innerRef prop)
+  var chat = null;
+  var status = 'connecting';
+
+  function languagePayload(intent, l) {
+    return '/' + intent + JSON.stringify({ language: l });
+  }
 
   function applyLanguage(newLang) {
     lang = newLang;
     var root = document.documentElement;
     root.setAttribute('lang', lang === 'zh' ? 'zh-CN' : 'en');
     root.setAttribute('data-lang', lang);
-    document.title = TEXT[lang].title + (lang === 'zh' ? ' · ICP Filing Help Center' : ' · ICP 备案帮助中心');
-    customData.language = lang;
+    document.title = TEXT[lang].title + ' · ' + TEXT[lang].other;
     if (storage) storage.setItem(LANG_KEY, lang);
-    var input = document.querySelector('#webchat .rw-new-message');
-    if (input) input.setAttribute('placeholder', TEXT[lang].hint);
-  }
-
-  function languagePayload(intent, l) {
-    return '/' + intent + JSON.stringify({ language: l });
-  }
-
-  function sendToBot(payload, shownText) {
-    if (widget && typeof widget.sendMessage === 'function') {
-      widget.sendMessage(payload, shownText || '');
-      return true;
+    var labelled = document.querySelectorAll('[data-aria-' + lang + ']');
+    for (var i = 0; i < labelled.length; i += 1) {
+      labelled[i].setAttribute('aria-label', labelled[i].getAttribute('data-aria-' + lang));
     }
-    return false;
+    var hinted = document.querySelectorAll('[data-placeholder-' + lang + ']');
+    for (var j = 0; j < hinted.length; j += 1) {
+      hinted[j].setAttribute('placeholder', hinted[j].getAttribute('data-placeholder-' + lang));
+    }
+    showStatus();
   }
 
   function keepLanguageInUrl(l) {
@@ -107,101 +103,80 @@
     } catch (e) { /* old browser: the stored choice still applies without ?lang= */ }
   }
 
+  function showStatus() {
+    var el = document.getElementById('chat-status');
+    var text = status === 'unavailable' ? TEXT[lang].unavailable
+      : status === 'disconnected' ? TEXT[lang].reconnecting : '';
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  function setStatus(state) {
+    status = state;
+    showStatus();
+  }
+
+  // --- the chat full-screen on a phone -----------------------------------------------------
+
+  var phone = window.matchMedia ? window.matchMedia(PHONE) : { matches: false };
+  var outside = ['.topbar', '.content', '.footer', '.skip-link', '#chat-launcher'];
+
+  function setOutsideInert(on) {
+    outside.forEach(function (selector) {
+      var el = document.querySelector(selector);
+      if (!el) return;
+      if (on) el.setAttribute('inert', '');
+      else el.removeAttribute('inert');
+    });
+  }
+
+  function isOpen() {
+    return document.documentElement.classList.contains('chat-open');
+  }
+
+  function openChat() {
+    if (phone.matches && !isOpen()) {
+      document.documentElement.classList.add('chat-open');
+      document.getElementById('chat-launcher').setAttribute('aria-expanded', 'true');
+      setOutsideInert(true);
+    }
+    document.getElementById('chat-input').focus({ preventScroll: phone.matches });
+  }
+
+  function closeChat() {
+    if (!isOpen()) return;
+    document.documentElement.classList.remove('chat-open');
+    var launcher = document.getElementById('chat-launcher');
+    launcher.setAttribute('aria-expanded', 'false');
+    setOutsideInert(false);
+    launcher.focus();
+  }
+
+  function showChat() {
+    if (phone.matches) {
+      openChat();
+      return;
+    }
+    var panel = document.getElementById('chat');
+    var box = panel.getBoundingClientRect();
+    var visible = box.top >= 0 && box.bottom <= (window.innerHeight || document.documentElement.clientHeight);
+    if (!visible && panel.scrollIntoView) panel.scrollIntoView({ block: 'start' });
+    document.getElementById('chat-input').focus({ preventScroll: true });
+  }
+
+  // --- wiring ------------------------------------------------------------------------------
+
   function onToggle() {
     var next = lang === 'zh' ? 'en' : 'zh';
     applyLanguage(next);
     keepLanguageInUrl(next);
-    // Tell the bot; the reply confirms the switch in the new language.
-    sendToBot(languagePayload('change_language', next));
+    // Tell the bot (not shown as a message); its reply confirms the switch in the new language.
+    if (chat) chat.send(languagePayload('change_language', next), '');
   }
 
   function onAsk(event) {
-    var button = event.currentTarget;
-    var question = button.getAttribute('data-ask-' + lang);
-    if (question) sendToBot(question, question);
-    var chat = document.getElementById('chat');
-    if (chat && chat.scrollIntoView) {
-      var box = chat.getBoundingClientRect();
-      var visible = box.top >= 0 && box.bottom <= (window.innerHeight || document.documentElement.clientHeight);
-      if (!visible) chat.scrollIntoView({ behavior: 'smooth', block: 'start' });
-    }
-    var input = document.querySelector('#webchat .rw-new-message');
-    if (input) input.focus({ preventScroll: true });
-  }
-
-  // Links in bot messages. rasa-webchat renders markdown with react-markdown (raw HTML is escaped,
-  // never rendered) but turns off its URL filter, so a `[x](javascript:...)` link would keep its
-  // href. The CSP already stops such a URL from running; here it also loses its href, and every
-  // link from the bot opens in a new tab without a handle on this page.
-  var UNSAFE_URL = /^(javascript|data|vbscript|file):/;
-
-  function unsafeHref(a) {
-    var href = (a.getAttribute('href') || '').replace(/[\u0000-\u0020]/g, '').toLowerCase();
-    return UNSAFE_URL.test(href);
-  }
-
-  function sanitiseLinks(root) {
-    var links = root.querySelectorAll('a[href]');
-    for (var i = 0; i < links.length; i += 1) {
-      var a = links[i];
-      if (unsafeHref(a)) {
-        a.removeAttribute('href');
-        a.removeAttribute('target');
-        a.setAttribute('data-unsafe-link', 'removed');
-      } else {
-        a.setAttribute('target', '_blank');
-        a.setAttribute('rel', 'noopener noreferrer');
-      }
-    }
-  }
-
-  function guardClicks(event) {
-    var a = event.target && event.target.closest ? event.target.closest('a[href]') : null;
-    if (a && unsafeHref(a)) {
-      event.preventDefault();
-      event.stopPropagation();
-    }
-  }
-
-  function setStatus(text) {
-    var el = document.getElementById('chat-status');
-    if (el) el.textContent = text || '';
-  }
-
-  function mountWidget() {
-    var mount = document.getElementById('webchat');
-    if (!window.WebChat || typeof window.WebChat.default !== 'function') {
-      setStatus(TEXT[lang].unavailable);
-      return;
-    }
-    var socketPath = mount.getAttribute('data-socket-path') || '/socket.io/';
-    var connected = false;
-    // socket.io keeps retrying; after a while tell the visitor instead of "connecting" forever.
-    window.setTimeout(function () {
-      if (!connected) setStatus(TEXT[lang].unavailable);
-    }, 10000);
-    window.WebChat.default({
-      socketUrl: window.location.protocol + '//' + window.location.host,
-      socketPath: socketPath,
-      initPayload: languagePayload('greet', lang),
-      customData: customData,
-      title: TEXT.en.widgetTitle + ' · ' + TEXT.zh.widgetTitle,
-      subtitle: TEXT.en.widgetSubtitle + ' · ' + TEXT.zh.widgetSubtitle,
-      inputTextFieldHint: TEXT[lang].hint,
-      connectingText: TEXT[lang].connecting,
-      embedded: true,
-      showCloseButton: false,
-      hideWhenNotConnected: false,
-      withRules: false,
-      docViewer: false,
-      params: { storage: 'local' },
-      customMessageDelay: function () { return 250; },
-      onSocketEvent: {
-        connect: function () { connected = true; setStatus(''); },
-        disconnect: function () { connected = false; }
-      },
-      innerRef: function (instance) { widget = instance; }
-    }, mount);
+    var question = event.currentTarget.getAttribute('data-ask-' + lang);
+    if (question && chat) chat.send(question, question);
+    showChat();
   }
 
   function start() {
@@ -209,15 +184,51 @@
     document.getElementById('lang-toggle').addEventListener('click', onToggle);
     var asks = document.querySelectorAll('button.ask');
     for (var i = 0; i < asks.length; i += 1) asks[i].addEventListener('click', onAsk);
-    document.addEventListener('click', guardClicks, true);
-    document.addEventListener('auxclick', guardClicks, true);
-    var chatRoot = document.getElementById('webchat');
-    sanitiseLinks(chatRoot);
-    if (window.MutationObserver) {
-      new MutationObserver(function () { sanitiseLinks(chatRoot); })
-        .observe(chatRoot, { childList: true, subtree: true });
+    document.getElementById('chat-launcher').addEventListener('click', openChat);
+    document.getElementById('chat-close').addEventListener('click', closeChat);
+    var jumps = document.querySelectorAll('a[href="#chat"]');
+    for (var j = 0; j < jumps.length; j += 1) {
+      jumps[j].addEventListener('click', function (event) {
+        event.preventDefault();
+        showChat();
+      });
     }
-    mountWidget();
+    document.addEventListener('keydown', function (event) {
+      if (event.key === 'Escape' && isOpen()) closeChat();
+    });
+    var onWidth = function () { if (!phone.matches) closeChat(); };
+    if (phone.addEventListener) phone.addEventListener('change', onWidth);
+
+    if (typeof window.io !== 'function' || !window.IcpChat) {
+      setStatus('unavailable');
+      return;
+    }
+    var log = document.getElementById('chat-log');
+    var connected = false;
+    chat = window.IcpChat.create({
+      io: window.io,
+      url: window.location.protocol + '//' + window.location.host,
+      path: log.getAttribute('data-socket-path') || '/socket.io/',
+      storage: storage,
+      language: function () { return lang; },
+      initPayload: function () { return languagePayload('greet', lang); },
+      // the screen reader's "Assistant:" / "You:" before each message, in the page language
+      labels: function () {
+        var tag = lang === 'zh' ? 'zh-CN' : 'en';
+        return { bot: { text: TEXT[lang].bot, lang: tag }, user: { text: TEXT[lang].user, lang: tag } };
+      },
+      onStatus: function (state) {
+        if (state === 'connected') connected = true;
+        // before the first connection a failed attempt means "not available"; later "reconnecting"
+        setStatus(state === 'unavailable' && connected ? 'disconnected' : state);
+      }
+    });
+    chat.start();
+    // socket.io keeps retrying (a refused origin can even look connected for a moment, over
+    // polling): after a while without a confirmed session, tell the visitor.
+    window.setTimeout(function () {
+      if (!connected) setStatus('unavailable');
+    }, 10000);
   }
 
   if (document.readyState === 'loading') {
