@@ -9,7 +9,6 @@ mode with ``WECHAT_REPLY_TIMEOUT=0`` (every reply misses the window and goes out
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import re
 import time
@@ -39,7 +38,6 @@ from tests.channels.wechat_fakes import (
     text_xml,
     voice_xml,
 )
-from tests import conftest
 from tests.conftest import MODEL, ROOT, RunningBot
 
 pytestmark = [
@@ -47,7 +45,6 @@ pytestmark = [
     pytest.mark.skipif(not MODEL.exists(), reason="needs the trained model (make train)"),
 ]
 
-START_TIMEOUT = float(os.environ.get("WECHAT_TEST_START_TIMEOUT", 600))
 HAN = re.compile(r"[\u4e00-\u9fff]")
 OPTIONS = re.compile(r"^(回复|Reply) 1( / \d+)*", re.MULTILINE)
 TRANSCRIPT: List[str] = []
@@ -100,12 +97,8 @@ def start_bot(tmp_path_factory, api: FakeWeChatAPI, **env: str) -> RunningBot:
         "WECHAT_API_BASE_URL": api.base_url,
         **env,
     }
-    # Loading the model takes over the fixture's 3 minutes when the shared machine is busy.
-    patient = functools.partial(conftest._wait_until_up, timeout=START_TIMEOUT)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(conftest, "_wait_until_up", patient)
-        # logs kept after the run (pytest's temporary folders are rotated away)
-        bot = RunningBot(tmp, ROOT / "var" / "test-logs" / tmp.name, env=env)
+    # logs kept after the run (pytest's temporary folders are rotated away)
+    bot = RunningBot(tmp, ROOT / "var" / "test-logs" / tmp.name, env=env)
     # The first turns load lazily initialised parts (tokenizers, dictionaries): not the channel's
     # reply time.
     for text in ("hello", "你好"):
