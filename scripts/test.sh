@@ -23,4 +23,8 @@ scripts/story-test.sh
 step "held-out NLU benchmark (fails below the targets: macro-F1, province F1, gap to zh)"
 .venv/bin/python bench/nlu.py --model models/icp.tar.gz --check
 
+step "independent conversation set over REST (bench/conversations.py; gates on a floor until issue 13's targets are met)"
+.venv/bin/python bench/conversations.py --floor 0.55 --floor multi_turn=0.12 --floor direct=0.6 \
+  --floor p95_chars=900 --floor internal_ids=400
+
 step "done in $(( $(date +%s) - start ))s"
