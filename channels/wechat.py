@@ -80,6 +80,11 @@ SENDER_PREFIX = "wechat:"
 REASON = "Invalid WeChat request."
 SUCCESS = "success"  # WeChat: received, no passive reply, do not retry
 POLL = 0.05  # s between looks at a message's state while waiting for its reply
+# Rasa runs a turn's model inference on the event loop. asyncio runs every ready step of every
+# turn before it looks at its timers again, so 50 turns started at once kept the requests
+# waiting for them from answering for 9.7 s (WeChat gives up at 5 s). A few turns at a time keep
+# the loop free to answer `success`; the others wait their turn (and go out by the API).
+DEFAULT_MAX_TURNS = 4
 EXTRA_PARTS_DELAY = 0.5  # s; lets the passive reply reach the user before the later parts
 
 _OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -232,6 +237,7 @@ class WeChatInput(InputChannel):
         self.client: Optional[WeChatClient] = None
         self.store: Any = None
         self._tasks: Set[asyncio.Task] = set()
+        self._turns = asyncio.Semaphore(DEFAULT_MAX_TURNS)
         self.limits = limits.Limits.from_env()
         if config is None:
             logger.info("WeChat channel off: WECHAT_TOKEN is not set.")
@@ -354,9 +360,10 @@ class WeChatInput(InputChannel):
         self, on_new_message: Callable, sender_id: Text, text: Text, metadata: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         collector = CollectingOutputChannel()
-        await on_new_message(
-            UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=metadata)
-        )
+        async with self._turns:
+            await on_new_message(
+                UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=metadata)
+            )
         return collector.messages
 
     async def _remember_options(self, openid: Text, payloads: List[Text]) -> None:
