@@ -530,3 +530,4 @@ def test_rasa_refuses_to_start_naming_the_missing_variable(tmp_path):
     )
     assert result.returncode == 1
     assert "WECHAT_APPID is missing" in result.stdout + result.stderr
+
