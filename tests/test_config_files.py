@@ -92,12 +92,13 @@ def test_credentials_open_rest_socketio_and_the_page():
         "channels.socketio.OriginCheckedSocketIOInput",
         "channels.webpage.WebPageInput",
         "channels.agent.AgentInput",
+        "channels.wechat.WeChatInput",
     }
     import rasa.core.run
 
     opened = rasa.core.run.create_http_input_channels(None, str(ROOT / "credentials.yml"))
     # the checked REST channel keeps Rasa's URL: /webhooks/rest/webhook
-    assert sorted(channel.name() for channel in opened) == ["agent", "rest", "socketio", "webpage"]
+    assert sorted(channel.name() for channel in opened) == ["agent", "rest", "socketio", "webpage", "wechat"]
     socket = channels["channels.socketio.OriginCheckedSocketIOInput"]
     assert socket["session_persistence"] is True
     assert all(o.startswith("http") for o in socket["cors_allowed_origins"])
