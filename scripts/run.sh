@@ -92,5 +92,10 @@ if [ -z "${REST_TOKEN:-}" ]; then
 else
   echo "  REST needs -H \"Authorization: Bearer \$REST_TOKEN\"."
 fi
+if [ -z "${AGENT_TOKEN:-}" ]; then
+  echo "  Agent console: off (set AGENT_TOKEN to open http://localhost:$RASA_PORT/agent/ for human agents)."
+else
+  echo "  Agent console: http://localhost:$RASA_PORT/agent/ (sign in with AGENT_TOKEN)."
+fi
 wait -n "${pids[@]}"
 echo "a server stopped; shutting down" >&2
