@@ -63,6 +63,10 @@ DEFAULT_LOG_MAX = 1000
 
 FAILURE_MARK = "action_failure"  # metadata utter_action of the failure message (repeat detection)
 HANDOFF_ACTION = "action_handoff"
+# Runs after every user message (actions/handoff.py's waiting reminder). Its failure says nothing
+# by itself: the end of the turn adds the failure message when nothing else answered the turn
+# (a handoff recorded here in spite of the failure is such an answer).
+PER_MESSAGE_HOOKS = frozenset({"action_validate_slot_mappings"})
 
 # The texts the Rasa process produces itself when an action fails (see the module docstring).
 FAILURE_REPLIES: Dict[Text, Dict[Text, Text]] = {
@@ -144,6 +148,8 @@ async def failure_events(action_name: Text, nlg: Any, tracker: Any, output_chann
     from rasa.core.actions.action import create_bot_utterance
     from rasa.shared.core.events import SlotSet
 
+    if action_name in PER_MESSAGE_HOOKS:
+        return []
     if action_name == HANDOFF_ACTION and tracker.get_slot("handoff_status") != "waiting":
         # The same slots action_handoff sets (actions/handoff.py): the agent console finds the
         # conversation; utter_handoff is a domain response, Rasa renders it without the server.
@@ -156,7 +162,11 @@ async def failure_events(action_name: Text, nlg: Any, tracker: Any, output_chann
         # variations are conditioned on the language slot).
         rendering = tracker.copy()
         rendering.update(SlotSet("language", _language(tracker)))
-        draft = await nlg.generate("utter_handoff", rendering, output_channel.name())
+        # The same value action_handoff fills in ("if nobody answers within {wait} minutes").
+        from actions.handoff import HandoffSettings
+
+        wait = HandoffSettings.from_env().wait_label
+        draft = await nlg.generate("utter_handoff", rendering, output_channel.name(), wait=wait)
         if draft:
             draft["utter_action"] = "utter_handoff"
             events.insert(0, create_bot_utterance(draft))

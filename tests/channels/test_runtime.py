@@ -76,6 +76,17 @@ async def test_other_failed_actions_get_the_polite_message():
     assert [type(e) for e in events] == [BotUttered] and "try again" in events[0].text
 
 
+async def test_a_failed_per_message_hook_leaves_the_answer_to_the_end_of_the_turn():
+    # action_validate_slot_mappings runs after every message: its failure alone says nothing, the
+    # end of the turn answers it once (and not at all when the turn was answered otherwise)
+    t = tracker(UserUttered("hello"))
+    runtime._first_failure_of_turn(t)
+    assert await runtime.failure_events("action_validate_slot_mappings", FakeNLG(), t, FakeChannel()) == []
+    channel = CollectingChannel()
+    await runtime.answer_failed_turn(t, channel)
+    assert len(channel.sent) == 1 and "try again" in channel.sent[0]["text"]
+
+
 def test_sender_ids_are_hashed_in_the_failure_line(caplog):
     with caplog.at_level(logging.ERROR, logger="channels.runtime"):
         runtime.log_turn_failure("action_failed", "secret-session-id", action="a")

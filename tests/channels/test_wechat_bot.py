@@ -217,7 +217,11 @@ class TestPlaintext:
         sender = f"wechat:{user}"
         async with aiohttp.ClientSession() as session:
             talk = Conversation(WeChatServer(bot.url), session, user, api)
-            reply = await talk.say(opener)
+            overview = await talk.say(opener)
+            # Answer first: the general route, with "guide me step by step" as option 2
+            assert OPTIONS.search(overview), overview
+            assert not bot.tracker(sender)["active_loop"].get("name")
+            reply = await talk.say("2")
             assert bot.tracker(sender)["active_loop"].get("name") == "deregistration_form"
             for number in ["1", "1", "2", "1", "1"]:
                 if not bot.tracker(sender)["active_loop"].get("name"):
@@ -226,7 +230,8 @@ class TestPlaintext:
                 reply = await talk.say(number)
         assert not bot.tracker(sender)["active_loop"].get("name"), "the dialog reached its advice"
         assert_wechat_text(reply, language)
-        answers = user_texts(bot, sender)[1:]
+        answers = user_texts(bot, sender)[2:]
+        assert user_texts(bot, sender)[1] == "/affirm"  # option 2 mapped to its payload
         assert answers and all(a.startswith('/inform{"dereg_') for a in answers), answers
         record(f"A guided dialog answered with numbers ({language})", talk.seen)
 

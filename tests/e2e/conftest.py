@@ -88,7 +88,10 @@ def bot(request) -> Iterator[Bot]:
     yield Bot(url=running.url, api_token=running.api_token)
 
 
-@pytest.fixture(scope="session")
+# Package scope: sync Playwright keeps an asyncio loop running on the main thread while it is
+# open, and later tests that run their own loop (asyncio.run) would fail with "Cannot run the
+# event loop while another loop is running".
+@pytest.fixture(scope="package")
 def playwright_instance():
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} not found: `scripts/setup.sh --browser` installs it")

@@ -223,9 +223,17 @@ def converse(bot, lang: str, messages: Sequence[str]) -> str:
     """A new user whose page said `lang`; returns everything the bot said after the last message."""
     user = f"kc-{uuid.uuid4().hex[:8]}"
     bot.say(user, '/greet{"language":"%s"}' % lang)
-    reply = ""
+    replies: list = []
     for message in messages:
-        reply = texts(bot.say(user, message))
+        replies = bot.say(user, message)
+    # An answer over the chat-sized budget keeps its further steps behind "More details": what
+    # the user gets by pressing it is part of the answer.
+    reply = texts(replies)
+    for _ in range(3):
+        if not any(b.get("payload") == "/more_details" for m in replies for b in m.get("buttons") or []):
+            break
+        replies = bot.say(user, "/more_details")
+        reply += "\n" + texts(replies)
     return reply
 
 

@@ -105,7 +105,8 @@ def dialog_sender() -> str:
 def test_conversation_continues_on_the_other_replica_when_one_is_killed(
         production: ProductionBot, dialog_sender: str) -> None:
     first, second = production.cluster.replica_url(0), production.cluster.replica_url(1)
-    assert production.say(first, dialog_sender, "我要注销备案")
+    assert production.say(first, dialog_sender, "我要注销备案")  # the general route first
+    assert production.say(first, dialog_sender, "/affirm")  # "guide me step by step"
     before = production.tracker(first, dialog_sender)
     form = (before.get("active_loop") or {}).get("name")
     assert form, "the deregistration dialog did not start; nothing to continue"
@@ -118,7 +119,7 @@ def test_conversation_continues_on_the_other_replica_when_one_is_killed(
     # The other replica went on from the stored conversation: everything before is there,
     # and it ran the dialog's form for the new answer instead of starting over.
     assert [e["event"] for e in after["events"][:seen]] == [e["event"] for e in before["events"]]
-    assert user_texts(after) == ["我要注销备案", "我自己的"]
+    assert user_texts(after) == ["我要注销备案", "/affirm", "我自己的"]
     new = after["events"][seen:]
     assert any(e["event"] == "action" and e.get("name") == form for e in new), new
 
@@ -134,7 +135,7 @@ def test_restarted_replica_resumes_the_conversation(
     production.cluster.start_replica(0)
     url = production.cluster.replica_url(0)
     before = user_texts(production.tracker(url, dialog_sender))
-    assert before[:2] == ["我要注销备案", "我自己的"]
+    assert before[:3] == ["我要注销备案", "/affirm", "我自己的"]
     assert production.say(url, dialog_sender, "how long does deregistration take")
     tracker = production.tracker(url, dialog_sender)
     assert user_texts(tracker) == before + ["how long does deregistration take"]
