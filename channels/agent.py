@@ -37,6 +37,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.actions.action import create_bot_utterance
 from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import (
     BotUttered,
     ConversationPaused,
@@ -75,10 +76,39 @@ def _pushable(message: Dict[Text, Any]) -> Dict[Text, Any]:
     return {key: message[key] for key in MESSAGE_KEYS if message.get(key)}
 
 
+def _utterance(message: Optional[Dict[Text, Any]]) -> Tuple[List[Event], List[Dict[Text, Any]]]:
+    """The bot event that stores a rendered message, and the message to push to the user.
+
+    The pushable copy is taken first: Rasa's ``create_bot_utterance`` pops the keys out of the
+    dict it is given (a release once pushed an empty message and reported it undelivered)."""
+    if not message:
+        return [], []
+    pushed = _pushable(message)
+    return [create_bot_utterance(dict(message))], [pushed]
+
+
 class ApiError(Exception):
     def __init__(self, status: int, reason: Text, headers: Optional[Dict[Text, Text]] = None) -> None:
         super().__init__(reason)
         self.status, self.reason, self.headers = status, reason, headers or {}
+
+
+def handoff_candidates(tracker_store: Any) -> Optional[List[Text]]:
+    """Sender ids with a ``handoff_status`` slot event, by one query on a SQL store's events
+    table; None for other stores (the caller then reads every key). The slot name is matched in
+    the event's JSON, so a sender whose text merely mentions it may be read too, never missed."""
+    store = getattr(tracker_store, "_tracker_store", tracker_store)  # Rasa's awaitable wrapper
+    if not isinstance(store, SQLTrackerStore):
+        return None
+    event = store.SQLEvent
+    with store.session_scope() as session:
+        rows = (
+            session.query(event.sender_id)
+            .filter(event.type_name == SlotSet.type_name, event.data.like('%"handoff_status"%'))
+            .distinct()
+            .all()
+        )
+    return [row[0] for row in rows]
 
 
 def _now() -> datetime:
@@ -201,10 +231,14 @@ class AgentInput(InputChannel):
 
     @staticmethod
     async def _trackers(agent: Any) -> List[DialogueStateTracker]:
-        # Every conversation's latest session: fine for one support desk's volume; a busy
-        # deployment would keep an index of handed-off senders instead.
+        """The latest session of every conversation that was ever handed over (only those can
+        have a handoff status). The queue page refreshes every few seconds and the time-out
+        sweeper runs on its own: neither may load every conversation the bot ever had."""
+        senders = handoff_candidates(agent.tracker_store)
+        if senders is None:
+            senders = list(await agent.tracker_store.keys())
         trackers = []
-        for sender_id in list(await agent.tracker_store.keys()):
+        for sender_id in senders:
             tracker = await agent.tracker_store.retrieve(sender_id)
             if tracker is not None:
                 trackers.append(tracker)
@@ -268,10 +302,8 @@ class AgentInput(InputChannel):
                     agent, current, self.settings.contact_response("utter_handoff_timeout"),
                     wait=self.settings.wait_label, contact=self.settings.contact,
                 )
-                events: List[Event] = [SlotSet("handoff_status", EXPIRED)]
-                if message:
-                    events.append(create_bot_utterance(message))
-                return events, [_pushable(message)] if message else []
+                said, pushed = _utterance(message)
+                return [SlotSet("handoff_status", EXPIRED), *said], pushed
 
             _, messages, _ = await self._change(agent, tracker.sender_id, build)
             if messages:
@@ -401,10 +433,8 @@ class AgentInput(InputChannel):
                 events: List[Event] = [SlotSet(slot, None) for slot in HANDOFF_SLOTS]
                 if tracker.is_paused():
                     events.insert(0, ConversationResumed())
-                message = await self._render(agent, tracker, "utter_handoff_released")
-                if message:
-                    events.append(create_bot_utterance(message))
-                return events, [_pushable(message)] if message else []
+                said, pushed = _utterance(await self._render(agent, tracker, "utter_handoff_released"))
+                return events + said, pushed
 
             tracker, _, delivered = await self._change(agent, sender_id, build)
             return response.json({

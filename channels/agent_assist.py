@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Text, Tuple
 from urllib.parse import urlsplit
 
+from actions import render  # the same link labels and URL clean-up as the bot's answers
 from knowledge import Bilingual, Bureau, FaqEntry, FormLink, Knowledge, bureau_links
 
 RETRIEVAL_INTENT = "faq"
@@ -82,9 +83,12 @@ def bilingual(value: Bilingual) -> Dict[Text, Text]:
 
 
 def bureau_link_json(bureau: Bureau, link: FormLink, knowledge: Knowledge) -> Dict[Text, Any]:
+    # Labelled by what the link is, as the bot labels it for users ("浙江注销申请表（管局备案系统）
+    # · Zhejiang deregistration form (bureau system)"), without the seed's stale session id.
+    label = render.link_labels()[render.bureau_link_kind(link.url)]
     return {
-        "title": f"{bureau.name.zh} {bureau.name.en} · {_host(link.url)}",
-        "url": link.url,
+        "title": f"{label.zh.format(province=bureau.name.zh)} · {label.en.format(province=bureau.name.en)}",
+        "url": render.clean_url(link.url),
         "note": bilingual(link.note) if link.note else None,
         "sources": [stem for stem in link.sources],
         "bureau": bureau.id,
@@ -96,7 +100,10 @@ def bureau_json(bureau: Bureau, knowledge: Knowledge, matched: Optional[Text]) -
         "id": bureau.id,
         "name": bilingual(bureau.name),
         "matched": matched,
-        "links": [bureau_link_json(bureau, link, knowledge) for link in bureau_links(bureau)],
+        "links": [
+            bureau_link_json(bureau, link, knowledge)
+            for link in render.unique_links(bureau_links(bureau))
+        ],
         "notes": [
             {**bilingual(note.text), "sources": list(note.sources)} for note in bureau.notes
         ],
@@ -121,7 +128,9 @@ def source_titles(stems: Sequence[Text], knowledge: Knowledge, lang: Text) -> Li
     titles = []
     for stem in stems:
         source = knowledge.source(stem)
-        titles.append(f"{source.title.get(lang)} ({stem})" if source else stem)
+        # The seed's title names provider, subject and language; the file stem means nothing
+        # to an agent (knowledge validation guarantees every cited stem has a source).
+        titles.append(source.title.get(lang) if source else stem)
     return titles
 
 
@@ -130,8 +139,8 @@ def suggestion_json(
 ) -> Dict[Text, Any]:
     entry = scored.entry
     links = [
-        {"title": _host(url), "url": url}
-        for url in urls_in([entry.answer.en, entry.answer.zh])
+        {"title": _host(url), "url": render.clean_url(url)}
+        for url in dict.fromkeys(urls_in([entry.answer.en, entry.answer.zh]))
     ]
     seen = {link["url"] for link in links}
     links += [link for link in extra_links if link["url"] not in seen]

@@ -83,7 +83,9 @@ def test_an_agent_takes_a_conversation_with_the_keyboard(agent_bot, page):
     tab_to(page, f"button.queue-item[data-sender='{user}']")
     page.keyboard.press("Enter")
     page.wait_for_selector("#transcript .from-user", timeout=TIMEOUT_MS)
-    assert page.locator("#facts").inner_text().count("zhejiang") == 1
+    facts = page.locator("#facts").inner_text()
+    assert facts.count("zhejiang") == 1
+    assert "Province" in facts and "province" not in facts  # readable names, not slot names
     user_texts = page.locator("#transcript .from-user .msg-text").all_inner_texts()
     assert INJECTION in user_texts  # shown as text
     assert page.locator("#transcript img").count() == 0
@@ -124,4 +126,5 @@ def test_an_agent_takes_a_conversation_with_the_keyboard(agent_bot, page):
     assert page.locator("#assist-title").inner_text() == "建议答复"
     assert page.locator("#suggestions .side-zh button.use").first.inner_text() == "使用中文"
     page.wait_for_selector("#facts .facts-title:has-text('已收集信息')", timeout=TIMEOUT_MS)
+    page.wait_for_selector("#facts dt:has-text('省份')", timeout=TIMEOUT_MS)
     screenshot(page, "agent-console-5-chinese")

@@ -2,6 +2,7 @@
 customer questions in English, Chinese, mixed and Traditional; a province adds its bureau."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Dict, List
@@ -9,6 +10,7 @@ from typing import Dict, List
 import pytest
 import yaml
 
+from actions.render import clean_url, unique_links
 from knowledge import bureau_links, load_knowledge
 
 pytestmark = [pytest.mark.model]
@@ -44,8 +46,12 @@ def test_the_right_entry_is_in_the_top_three(agent_bot):
 def test_a_province_or_icp_number_adds_its_bureau_links(agent_bot, case):
     body = agent_bot.suggest(case["text"])
     assert body["bureau"]["id"] == case["province"]
-    wanted = [link.url for link in bureau_links(KB.bureau(case["province"]))]
+    # each address once, without the seeds' stale ";jsessionid=…", labelled by what it is
+    wanted = [clean_url(link.url) for link in unique_links(bureau_links(KB.bureau(case["province"])))]
     assert [link["url"] for link in body["bureau"]["links"]] == wanted
+    assert not any("jsessionid" in link["url"] for link in body["bureau"]["links"])
+    name = KB.bureau(case["province"]).name
+    assert all(name.zh in link["title"] and name.en in link["title"] for link in body["bureau"]["links"])
     for suggestion in body["suggestions"]:
         assert set(wanted) <= {link["url"] for link in suggestion["links"]}
 
@@ -67,6 +73,7 @@ def test_a_suggestion_is_bilingual_with_readable_sources(agent_bot):
     # titles, not bare seed stems
     titles = [KB.source(stem).title.zh for stem in entry.sources]
     assert all(any(title in shown for title in titles) for shown in top["sources"])
+    assert not any(re.search(r"\d{3}_[0-9a-f]{16}", shown) for shown in top["sources"])
     assert [s["confidence"] for s in body["suggestions"]] == sorted(
         (s["confidence"] for s in body["suggestions"]), reverse=True)
 

@@ -175,6 +175,40 @@
     loadQueue();
   }
 
+  // Readable names for the facts the bot collects (slot names and their values in the API).
+  var FACT_NAMES = {
+    en: {
+      province: 'Province', domain: 'Domain', provider: 'Provider', last_faq_id: 'Last answer',
+      server_location: 'Server location', service_type: 'Service', domain_filing: 'Domain filing',
+      application_stage: 'Filing application', server_reachable: 'Server reachable by IP',
+      dereg_owner: 'Whose filing', dereg_scope: 'Deregister', dereg_online: 'Online deregistration possible',
+      mainland: 'mainland China', hong_kong: 'Hong Kong', overseas: 'outside China', website: 'website',
+      email: 'email only', none: 'none', this_provider: 'filed with this provider',
+      other_provider: 'filed with another provider', deregistered: 'deregistered',
+      not_applied: 'not applied', in_review: 'in review', preliminarily_approved: 'preliminarily approved',
+      approved_today: 'approved today', approved_earlier: 'approved earlier', yes: 'yes', no: 'no',
+      own: 'their own', other_entity: "another entity's", entity: 'the whole entity', 'website ': 'one website'
+    },
+    zh: {
+      province: '省份', domain: '域名', provider: '服务商', last_faq_id: '上次回答',
+      server_location: '服务器位置', service_type: '服务类型', domain_filing: '域名备案情况',
+      application_stage: '备案申请进度', server_reachable: 'IP 能否访问', dereg_owner: '备案归属',
+      dereg_scope: '注销范围', dereg_online: '能否线上注销',
+      mainland: '中国内地', hong_kong: '香港', overseas: '境外', website: '网站', email: '仅邮箱',
+      none: '无', this_provider: '在本服务商备案', other_provider: '在其他服务商备案', deregistered: '已注销',
+      not_applied: '未申请', in_review: '审核中', preliminarily_approved: '初审通过', approved_today: '今日通过',
+      approved_earlier: '早前通过', yes: '是', no: '否', own: '本人/本单位', other_entity: '其他主体',
+      entity: '整个主体', 'website ': '单个网站'
+    }
+  };
+
+  function factName(key, value) {
+    var names = FACT_NAMES[lang] || FACT_NAMES.en;
+    // "website" is both a service type and a deregistration scope
+    var label = key === 'dereg_scope' && value === 'website' ? names['website '] : names[value];
+    return { key: names[key] || key, value: typeof value === 'string' && label ? label : String(value) };
+  }
+
   function renderFacts(facts) {
     var dl = $('facts');
     dl.textContent = '';
@@ -182,8 +216,9 @@
     dl.appendChild(el('dt', 'facts-title', t('facts')));
     dl.appendChild(el('dd', null, keys.length ? '' : t('none')));
     keys.forEach(function (key) {
-      dl.appendChild(el('dt', null, key));
-      dl.appendChild(el('dd', null, String(facts[key])));
+      var named = factName(key, facts[key]);
+      dl.appendChild(el('dt', null, named.key));
+      dl.appendChild(el('dd', null, named.value));
     });
     dl.hidden = false;
   }
