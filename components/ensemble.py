@@ -1,19 +1,21 @@
-"""A linear model over the pipeline's sparse features, averaged with DIET and the ResponseSelector.
+"""A linear model over the pipeline's sparse features, averaged with DIET; also the FAQ answer selector.
 
 Why: with ~20 examples per label and 150 labels (136 of them FAQ answers), a
 regularised logistic regression over TF-IDF-weighted word and character n-grams is a
-strong, fast and stable classifier; DIET and the ResponseSelector see the same
-features through a small neural network whose results move with every retrain. The
+strong, fast and stable classifier; DIET sees the same features through a small neural
+network whose results move with every retrain. The
 two kinds of model make different mistakes, so their average is better than either
 (measured on the held-out set: see bench/nlu.py and the README).
 
 What: the component trains on the full retrieval intents (``faq/dereg_duration``,
 ``greet`` …), so FAQ questions and conversation intents compete in one model. At
 prediction time it averages, per full intent, its own probability with the neural
-estimate (DIET's confidence for the intent, times the ResponseSelector's for the
-answer when the intent is ``faq``), then rewrites ``intent``, ``intent_ranking`` and
-the ``faq`` response selection so that everything downstream (FallbackClassifier,
-policies, actions) sees one consistent decision.
+estimate (DIET's confidence for the intent; for an answer of ``faq``, DIET's ``faq``
+confidence times the ResponseSelector's for the answer when the pipeline has one, else
+times this model's own conditional probability of the answer), then rewrites ``intent``,
+``intent_ranking`` and the ``faq`` response selection (creating it when there is no
+ResponseSelector, which config.yml leaves out to halve the training time) so that
+everything downstream (FallbackClassifier, policies, actions) sees one consistent decision.
 
 The model is stored as plain numpy arrays (no pickle): IDF weights per featurizer,
 coefficients and intercepts.
@@ -71,10 +73,18 @@ def softmax(scores: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
-def neural_estimate(message: Message, retrieval_intent: str) -> Dict[str, float]:
-    """Confidence per full intent from DIET's ranking and the ResponseSelector's."""
+def neural_estimate(
+    message: Message, retrieval_intent: str, linear: Optional[Dict[str, float]] = None
+) -> Dict[str, float]:
+    """Confidence per full intent from DIET's ranking and the ResponseSelector's.
+
+    Without a ResponseSelector in the pipeline, DIET's confidence in the retrieval intent is
+    shared out among its answers as the linear model ranks them (its conditional distribution)."""
     estimate: Dict[str, float] = {}
     selector = ((message.get(SELECTOR_KEY) or {}).get(retrieval_intent) or {}).get("ranking") or []
+    prefix = retrieval_intent + RESPONSE_IDENTIFIER_DELIMITER
+    answers = {k: v for k, v in (linear or {}).items() if k.startswith(prefix)}
+    answers_total = sum(answers.values())
     for ranked in message.get(INTENT_RANKING_KEY) or []:
         name, confidence = ranked.get("name"), float(ranked.get("confidence") or 0.0)
         if name == retrieval_intent and selector:
@@ -82,6 +92,9 @@ def neural_estimate(message: Message, retrieval_intent: str) -> Dict[str, float]
                 key = answer.get(INTENT_RESPONSE_KEY)
                 if key:
                     estimate[key] = confidence * float(answer.get("confidence") or 0.0)
+        elif name == retrieval_intent and answers_total > 0:
+            for key, share in answers.items():
+                estimate[key] = confidence * share / answers_total
         elif name:
             estimate[name] = confidence
     return estimate
@@ -218,7 +231,7 @@ class LinearEnsembleClassifier(GraphComponent):
     def combined(self, message: Message) -> Dict[str, float]:
         weight = float(self._config["linear_weight"])
         linear = self.linear_probabilities(message)
-        neural = neural_estimate(message, self._config["retrieval_intent"])
+        neural = neural_estimate(message, self._config["retrieval_intent"], linear)
         return {
             label: weight * linear.get(label, 0.0) + (1.0 - weight) * neural.get(label, 0.0)
             for label in set(linear) | set(neural)
@@ -246,8 +259,13 @@ class LinearEnsembleClassifier(GraphComponent):
         """Rank the FAQ answers by the averaged scores, as conditional probabilities."""
         retrieval = self._config["retrieval_intent"]
         selectors = dict(message.get(SELECTOR_KEY) or {})
-        if not answers or retrieval not in selectors:
+        if not answers:
             return
+        if retrieval not in selectors:
+            # No ResponseSelector in the pipeline: this component is the selector (Rasa's
+            # ActionRetrieveResponse and the FAQ actions read the same structure).
+            selectors["all_retrieval_intents"] = [retrieval]
+            selectors[retrieval] = {"response": {}, "ranking": []}
         total = sum(score for _, score in answers) or 1.0
         ranking = [{"intent_response_key": key, "confidence": round(score / total, 6)} for key, score in answers[:length]]
         best = ranking[0]["intent_response_key"]

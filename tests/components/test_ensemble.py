@@ -168,3 +168,33 @@ def test_tfidf_matches_scikit_learn():
     reference = TfidfTransformer(sublinear_tf=True).fit(counts)
     ours = tfidf(counts, reference.idf_)
     assert np.allclose(ours.toarray(), reference.transform(counts).toarray())
+
+
+def test_without_a_response_selector_it_selects_the_answer_itself(storage):
+    """The pipeline has no ResponseSelector: DIET only says `faq`; the answer is the linear
+    model's choice and the message carries the structure Rasa's retrieval action reads."""
+    classifier = trained(storage, linear_weight=0.5)
+    m = message("how long", **neural("faq", 0.9))
+    linear = classifier.linear_probabilities(m)
+    classifier.process([m])
+    selector = m.get("response_selector")
+    assert selector["all_retrieval_intents"] == ["faq"]
+    response = selector["faq"]["response"]
+    faq_linear = {k: v for k, v in linear.items() if k.startswith("faq/")}
+    best = max(faq_linear, key=faq_linear.get)
+    assert best == "faq/dereg_duration"
+    assert response["intent_response_key"] == best and response["utter_action"] == "utter_" + best
+    assert response["responses"] == RESPONSES["utter_" + best]
+    # DIET's `faq` confidence shared out by the linear model's conditional distribution
+    share = linear[best] / sum(faq_linear.values())
+    assert m.get("intent") == {"name": "faq", "confidence": pytest.approx(0.5 * linear[best] + 0.5 * 0.9 * share, abs=1e-5)}
+    assert sum(a["confidence"] for a in selector["faq"]["ranking"]) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_without_a_response_selector_other_intents_keep_their_ranking(storage):
+    classifier = trained(storage, linear_weight=0.5)
+    m = message("hello", **neural("greet", 0.95))
+    classifier.process([m])
+    assert m.get("intent")["name"] == "greet"
+    # the FAQ part of the ranking still gets an answer selection for the buttons of guesses
+    assert "faq" in m.get("response_selector")
