@@ -63,21 +63,25 @@ class Widget:
         await self.client.disconnect()
 
 
+async def ask_for_a_human(widget: Widget, agent_bot) -> str:
+    """The user asks for a human; returns the sender id under which the agent queue lists them.
+    The channel files the conversation under an id other than the session token the widget
+    keeps: the agent finds it in the queue by what the user wrote."""
+    marker = f"order {uuid.uuid4().hex[:12]}"
+    await widget.say(marker)
+    await widget.next_texts()
+    await widget.say("talk to a human")
+    assert any("human agent" in t for t in await widget.next_texts())
+    queue = agent_bot.api("GET", "conversations?status=waiting").json()["conversations"]
+    (entry,) = [c for c in queue if marker in c["last_user_messages"]]
+    assert entry["channel"] == "socketio"
+    return entry["sender_id"]
+
+
 async def test_handoff_round_trip_over_socketio(agent_bot):
     widget = await Widget(agent_bot.url).open()
-    marker = f"order {uuid.uuid4().hex[:12]}"
     try:
-        # the channel may file the conversation under an id other than the session token the
-        # widget keeps: the agent finds it in the queue by what the user wrote
-        await widget.say(marker)
-        await widget.next_texts()
-        await widget.say("talk to a human")
-        assert any("human agent" in t for t in await widget.next_texts())
-
-        queue = agent_bot.api("GET", "conversations?status=waiting").json()["conversations"]
-        (entry,) = [c for c in queue if marker in c["last_user_messages"]]
-        assert entry["channel"] == "socketio"
-        sender_id = entry["sender_id"]
+        sender_id = await ask_for_a_human(widget, agent_bot)
 
         sent = agent_bot.api("POST", f"conversations/{sender_id}/messages",
                              json={"text": "Hello, I'm an agent. What's your domain?"})
@@ -106,16 +110,10 @@ async def test_a_handoff_that_times_out_is_pushed_to_the_widget(agent_bot):
     """Nobody answers within the configured wait: the widget is told and given the contact route
     without having to write again (the sweeper pushes it)."""
     widget = await Widget(agent_bot.url).open()
-    marker = f"order {uuid.uuid4().hex[:12]}"
     try:
-        await widget.say(marker)
-        await widget.next_texts()
-        await widget.say("talk to a human")
-        await widget.next_texts()
-        queue = agent_bot.api("GET", "conversations?status=waiting").json()["conversations"]
-        (entry,) = [c for c in queue if marker in c["last_user_messages"]]
+        sender_id = await ask_for_a_human(widget, agent_bot)
         # let the configured wait pass: the request is dated back beyond it
-        agent_bot.set_slot(entry["sender_id"], "handoff_requested_at",
+        agent_bot.set_slot(sender_id, "handoff_requested_at",
                            (datetime.now(timezone.utc) - timedelta(minutes=WAIT_MINUTES + 1))
                            .isoformat(timespec="seconds"))
         texts = await widget.next_texts(wait=20)

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 import socketio
 
+from tests.socketio_client import WidgetClient
 from channels.socketio import (
     ALLOWED_ORIGINS_ENV,
     DEFAULT_ALLOWED_ORIGINS,
@@ -151,41 +152,6 @@ async def test_socketio_client_from_foreign_origin_cannot_connect(serve):
         await client.connect(base, headers={"Origin": base}, transports=["polling"])
         assert client.connected
         await client.disconnect()
-
-
-class WidgetClient:
-    """A socket.io client that behaves like rasa-webchat: session_request with the stored id,
-    keeps what session_confirm returns, sends it with every message."""
-
-    def __init__(self, base):
-        self.base = base
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.confirmed = asyncio.Queue()
-        self.bot = asyncio.Queue()
-        self.client.on("session_confirm", lambda sid: self.confirmed.put_nowait(sid))
-        self.client.on("bot_uttered", lambda data: self.bot.put_nowait(data))
-        self.session_id = None
-
-    async def __aenter__(self):
-        await self.client.connect(self.base, headers={"Origin": self.base}, transports=["polling"])
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.client.disconnect()
-
-    async def request_session(self, session_id=None):
-        await self.client.emit("session_request", {"session_id": session_id})
-        self.session_id = await asyncio.wait_for(self.confirmed.get(), 5)
-        return self.session_id
-
-    async def send(self, message, session_id=None, **extra):
-        await self.client.emit(
-            "user_uttered", {"message": message, "session_id": session_id or self.session_id, **extra}
-        )
-
-    async def say(self, message, **extra):
-        await self.send(message, **extra)
-        return await asyncio.wait_for(self.bot.get(), 5)
 
 
 @pytest.mark.asyncio

@@ -12,9 +12,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import socketio
 
 from tests.hardening.conftest import user_turns
+from tests.socketio_client import WidgetClient
 
 pytestmark = pytest.mark.model
 
@@ -214,55 +214,20 @@ def test_twenty_concurrent_messages_from_one_sender_are_all_stored_with_replies(
 # --- socket.io ------------------------------------------------------------------------------------
 
 
-class Widget:
-    def __init__(self, base):
-        self.base = base
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.confirmed = asyncio.Queue()
-        self.bot = asyncio.Queue()
-        self.client.on("session_confirm", lambda sid: self.confirmed.put_nowait(sid))
-        self.client.on("bot_uttered", lambda data: self.bot.put_nowait(data))
-        self.token = None
-
-    async def __aenter__(self):
-        await self.client.connect(self.base, headers={"Origin": self.base}, transports=["polling"])
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.client.disconnect()
-
-    async def session(self, requested=None):
-        await self.client.emit("session_request", {"session_id": requested})
-        self.token = await asyncio.wait_for(self.confirmed.get(), 10)
-        return self.token
-
-    async def say(self, message, token=None, **extra):
-        """The bot messages answering ``message`` (the first, then any that follow within 1 s)."""
-        while not self.bot.empty():
-            self.bot.get_nowait()
-        await self.client.emit("user_uttered", {"message": message, "session_id": token or self.token, **extra})
-        replies = [await asyncio.wait_for(self.bot.get(), 60)]
-        while True:
-            try:
-                replies.append(await asyncio.wait_for(self.bot.get(), 1.0))
-            except asyncio.TimeoutError:
-                return replies
-
-
 def texts(replies):
     return " ".join(r.get("text") or "" for r in replies)
 
 
 async def test_socketio_hostile_input(bot):
-    async with Widget(bot.url) as widget:
-        await widget.session()
-        conversation = widget.token.split(".")[0]
-        assert "could not read" in texts(await widget.say("hi \udc00"))
-        assert "could not read" in texts(await widget.say("hi", customData=nested(50)))
-        assert "shorten" in texts(await widget.say("x" * 3000))
-        replies = await widget.say('/inform{"domain":"<img src=x onerror=alert(1)>"}')
+    async with WidgetClient(bot.url) as widget:
+        await widget.request_session()
+        conversation = widget.session_id.split(".")[0]
+        assert "could not read" in texts(await widget.turn("hi \udc00"))
+        assert "could not read" in texts(await widget.turn("hi", customData=nested(50)))
+        assert "shorten" in texts(await widget.turn("x" * 3000))
+        replies = await widget.turn('/inform{"domain":"<img src=x onerror=alert(1)>"}')
         assert "<img" not in json.dumps(replies)
-        greeting = texts(await widget.say("hello\u202e\x00"))
+        greeting = texts(await widget.turn("hello\u202e\x00"))
         assert any(w in greeting for w in GREETING_WORDS), greeting
     turns = user_turns(bot.events(conversation))
     assert [t["text"] for t in turns] == ["/inform", "hello"]
@@ -271,12 +236,12 @@ async def test_socketio_hostile_input(bot):
 
 
 async def test_socketio_sessions_cannot_be_chosen_or_hijacked(bot):
-    async with Widget(bot.url) as alice, Widget(bot.url) as mallory:
-        alice_token = await alice.session()
-        assert (await mallory.session(alice_token.split(".")[0])) != alice_token
-        assert (await mallory.session("my-own-choice-1234")) != "my-own-choice-1234"
+    async with WidgetClient(bot.url) as alice, WidgetClient(bot.url) as mallory:
+        alice_token = await alice.request_session()
+        assert (await mallory.request_session(alice_token.split(".")[0])) != alice_token
+        assert (await mallory.request_session("my-own-choice-1234")) != "my-own-choice-1234"
         await mallory.client.emit("user_uttered", {"message": "hijack", "session_id": alice_token})
-        greeting = texts(await alice.say("hello"))
+        greeting = texts(await alice.turn("hello"))
         assert any(w in greeting for w in GREETING_WORDS), greeting
         await asyncio.sleep(1)
         got = [mallory.bot.get_nowait() for _ in range(mallory.bot.qsize())]
