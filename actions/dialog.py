@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import inspect
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Dict, List, Optional, Text, Tuple
 
@@ -27,6 +28,7 @@ from actions.answers import (
     SPACE_AND_PUNCT,
     extract_answer,
     fold,
+    keyword_hits,
     looks_like_question,
 )
 from actions.base import KnowledgeAction, UsesKnowledge, user_language
@@ -115,6 +117,34 @@ def active_loop_at_latest_message(tracker: Tracker) -> Optional[Text]:
     return at_message
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _has_cjk(text: Text) -> bool:
+    return _CJK.search(text) is not None
+
+
+_OVERVIEW_ACTION = re.compile(r"action_([a-z_]+)_overview")
+
+
+def offered_topic(tracker: Tracker) -> Optional[Text]:
+    """The dialog topic whose overview was the bot's reply just before the latest message (its
+    general answer ends with the offer to go through the case), when no form was running."""
+    if active_loop_at_latest_message(tracker):
+        return None
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if not users:
+        return None
+    for event in reversed(events[: users[-1]]):
+        if event.get("event") != "action" or event.get("name") in ("action_listen", None):
+            continue
+        found = _OVERVIEW_ACTION.fullmatch(event.get("name") or "")
+        topic = found.group(1) if found else None
+        return topic if f"{topic}_form" in FORM_OPENERS else None
+    return None
+
+
 class DialogFormValidation(UsesKnowledge, FormValidationAction, metaclass=abc.ABCMeta):
     """Reads typed answers to the question the form has just asked.
 
@@ -155,13 +185,27 @@ class DialogFormValidation(UsesKnowledge, FormValidationAction, metaclass=abc.AB
             return self._province_answer(text, answer_intent)
         value = extract_answer(asked, text, intent, answer_intent)
         if value is not None:
-            return [SlotSet(asked, value)]
+            return [SlotSet(asked, value)] + self._more_answers(tracker, asked, text)
         other_answers = [slot for slot in tracker.slots_to_validate() if slot in self.inputs]
         if answer_intent and not other_answers:
             dispatcher.utter_message(response="utter_answer_not_understood")
             # A SlotSet keeps the form from being rejected: it asks the same question again.
             return [SlotSet(asked, None)]
         return []
+
+    def _more_answers(self, tracker: Tracker, asked: Text, text: Text) -> List[EventType]:
+        """Values the same answer gives for the dialog's other questions, by their longer keywords
+        only ("servers in Hangzhou, filed with the same cloud, approved months ago"): the form then
+        does not ask them."""
+        events: List[EventType] = []
+        for slot in self.inputs:
+            if slot in (asked, PROVINCE) or tracker.get_slot(slot) is not None:
+                continue
+            hits = [hit for hit in keyword_hits(slot, text) if hit.length >= (3 if _has_cjk(hit.keyword) else 5)]
+            values = {hit.value for hit in hits}
+            if len(values) == 1:
+                events.append(SlotSet(slot, values.pop()))
+        return events
 
     def _province_answer(self, text: Text, answer_intent: bool) -> List[EventType]:
         match = find_province(self.knowledge, text)
@@ -268,7 +312,11 @@ class ActionStopDialog(UsesKnowledge, Action):
         domain: DomainDict,
     ) -> List[EventType]:
         events: List[EventType] = [SlotSet(slot, None) for slot in DIALOG_SLOTS] + [SlotSet(PROVINCE_CANDIDATES, None)]
-        opener = FORM_OPENERS.get(active_loop_at_latest_message(tracker) or "")
+        form = active_loop_at_latest_message(tracker)
+        if form is None and offered_topic(tracker):
+            # "skip, just tell me the general answer" right after the offer to go step by step
+            form = f"{offered_topic(tracker)}_form"
+        opener = FORM_OPENERS.get(form or "")
         entry = self.knowledge.faq_by_intent(opener) if opener else None
         if entry is None:
             dispatcher.utter_message(response="utter_dialog_stopped")

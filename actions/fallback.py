@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import KnowledgeAction, user_language
 from actions.dialog import DIALOG_SLOTS, PROVINCE, clean_value
 from actions.faq import RETRIEVAL_INTENT, faq_payload
-from actions.overview import overview_for
+from actions.overview import offered_topic, overview_for
 from actions.reply import TOPIC, bureau_answer, shanxi_unclear
 from knowledge import Bilingual
 
@@ -80,6 +80,12 @@ class ActionSuggestAlternatives(KnowledgeAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[EventType]:
+        # A reply to "Shall I check your case?" that answers its questions in words.
+        overview = overview_for(offered_topic(tracker), self.knowledge)
+        if overview is not None:
+            continued = overview.continue_case(dispatcher, tracker, domain)
+            if continued is not None:
+                return continued
         if is_repeated_failure(tracker):
             dispatcher.utter_message(response="utter_fallback_offer_human")
             return []
@@ -150,6 +156,13 @@ class ActionStrayAnswer(KnowledgeAction):
         # A value no dialog can use leaves its slot empty rather than filled with nonsense.
         unusable -= {name for name, _ in entities}
         events: List[EventType] = [SlotSet(slot, None) for slot in sorted(unusable & CHECKED_SLOTS)]
+        # A reply to "Shall I check your case?" that answers its questions ("the new servers are
+        # in Hangzhou", "it was filed with our previous host"): the case goes on.
+        offered = overview_for(offered_topic(tracker), self.knowledge)
+        if offered is not None:
+            continued = offered.continue_case(dispatcher, tracker, domain)
+            if continued is not None:
+                return events + continued
         if not entities:
             # "and if it's another company's filing?": answer words of the last topic's dialog
             overview = overview_for(tracker.get_slot(TOPIC), self.knowledge)
