@@ -13,9 +13,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import KnowledgeAction, user_language
 from actions.dialog import DIALOG_SLOTS, PROVINCE, clean_value
-from actions.faq import RETRIEVAL_INTENT, faq_payload
+from actions.faq import PROVINCE_TOPICS as FAQ_PROVINCE_TOPICS
+from actions.faq import RETRIEVAL_INTENT, ActionAnswerFaq, faq_payload
 from actions.overview import offered_topic, overview_for
-from actions.reply import TOPIC, bureau_answer, shanxi_unclear
+from actions.reply import TOPIC, bureau_answer, phrase, shanxi_unclear
 from knowledge import Bilingual
 
 LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
@@ -66,6 +67,16 @@ def is_repeated_failure(tracker: Tracker) -> bool:
         (e.get("name") for e in tracker.events[users[-2] + 1 : users[-1]] if e.get("event") == "action"), None
     )
     return next_action == STRAY_ANSWER_ACTION and not case_entities(parse_data)
+
+
+def last_action(tracker: Tracker) -> Optional[Text]:
+    """The bot's last action before the latest message (action_listen aside)."""
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    for event in reversed(events[: users[-1]] if users else events):
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", None):
+            return event.get("name")
+    return None
 
 
 class ActionSuggestAlternatives(KnowledgeAction):
@@ -198,6 +209,15 @@ class ActionStrayAnswer(KnowledgeAction):
         bureau = self.knowledge.bureau(province) if PROVINCE in named and isinstance(province, str) else None
         if bureau is not None and topic in ("bureau", "provincial_rules"):
             return bureau_answer(dispatcher, tracker, domain, self.knowledge, bureau)
+        entry = self.knowledge.faq_by_id(tracker.get_slot("last_faq_id") or "")
+        if bureau is not None and entry is not None and last_action(tracker) == "action_answer_faq":
+            # "我是广东的" after a national procedure (the filing password): the sources give no rule
+            # of that province's own, the answer holds there too (a province's notes are added).
+            lang = user_language(tracker)
+            intro = "" if entry.topic in FAQ_PROVINCE_TOPICS else phrase(
+                domain, "utter_intro_same_in_province", lang, province=bureau.name.get(lang)
+            )
+            return ActionAnswerFaq(self.knowledge).send(dispatcher, tracker, entry, lang, intro=intro)
         return None
 
     @staticmethod

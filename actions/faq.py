@@ -69,13 +69,19 @@ class ActionAnswerFaq(KnowledgeAction):
         if entry is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
+        return self.send(dispatcher, tracker, entry, lang)
+
+    def send(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, entry: FaqEntry, lang: Text, intro: Text = ""
+    ) -> List[EventType]:
+        """The entry's answer with its province notes, source and related questions."""
         buttons = [
             {"title": related.question.get(lang), "payload": faq_payload(related.id)}
             for related in map(self.knowledge.faq_by_id, entry.related)
             if related is not None
         ]
         notes, note_sources = self.province_notes(tracker, entry, lang)
-        answer = entry.answer.get(lang).strip()
+        answer = intro + entry.answer.get(lang).strip()
         source = source_titles(self.knowledge, tuple(entry.sources) + note_sources, lang)
         dispatcher.utter_message(
             response="utter_faq_answer",
