@@ -139,6 +139,8 @@ def offered_topic(tracker: Tracker) -> Optional[Text]:
     for event in reversed(events[: users[-1]]):
         if event.get("event") != "action" or event.get("name") in ("action_listen", None):
             continue
+        if event.get("name") == "action_bureau_link":
+            return "deregistration"  # a province's deregistration form: "and if it's another company's?"
         found = _OVERVIEW_ACTION.fullmatch(event.get("name") or "")
         topic = found.group(1) if found else None
         return topic if f"{topic}_form" in FORM_OPENERS else None

@@ -43,6 +43,9 @@ DIALOG_TOPICS = ("deregistration", "transfer", "accessibility", "filing")
 # answer, so shorter keywords count than in a question; still none of 2-3 letters ("us", "can").
 MIN_OFFER_KEYWORD = 4
 MIN_OFFER_KEYWORD_CJK = 2
+# Words that name the thing asked about rather than answer: "the old hosting company went bust"
+# says nothing about deregistering the whole entity.
+NOT_OFFER_ANSWERS = frozenset({"company", "公司", "website", "site", "网站"})
 
 
 def opener_value(
@@ -56,12 +59,33 @@ def opener_value(
     if not hits:
         return None
     values = {hit.value for hit in hits}
-    if len(values) > 1 and values != {"yes", "no"}:
+    if values == {"yes", "no"}:
+        return "no"  # as in the dialogs: "we can't do it online anymore" is a no
+    if len(values) > 1:
         best = max(hits, key=lambda hit: hit.length)
         if sum(1 for hit in hits if hit.length == best.length and hit.value != best.value):
             return None
         return best.value
     return hits[0].value
+
+
+def offer_value(slot: Text, text: Text) -> Optional[Text]:
+    """The value a reply to the offer gives for ``slot``: its keywords of 4+ letters (2+ Han
+    characters), generic nouns aside."""
+    hits = [
+        hit for hit in keyword_hits(slot, text)
+        if hit.keyword not in NOT_OFFER_ANSWERS
+        and hit.length >= (MIN_OFFER_KEYWORD_CJK if has_cjk(hit.keyword) else MIN_OFFER_KEYWORD)
+    ]
+    values = {hit.value for hit in hits}
+    if not values:
+        return None
+    if values == {"yes", "no"}:
+        return "no"
+    best = max(hits, key=lambda hit: hit.length)
+    if any(hit.length == best.length and hit.value != best.value for hit in hits):
+        return None
+    return best.value
 
 
 class DialogOverviewAction(KnowledgeAction, metaclass=abc.ABCMeta):
@@ -142,12 +166,12 @@ class DialogOverviewAction(KnowledgeAction, metaclass=abc.ABCMeta):
             elif slot == PROVINCE:
                 continue
             else:
-                value = opener_value(slot, text, MIN_OFFER_KEYWORD, MIN_OFFER_KEYWORD_CJK)
+                value = offer_value(slot, text)
             value = clean_value(slot, value, self.knowledge)
             if value is not None:
                 found[slot] = value
-        if not found:
-            return None
+        if not set(found) - {PROVINCE}:
+            return None  # a province alone: the topic's follow-up ("那福建呢") answers it
         values = {slot: clean_value(slot, tracker.get_slot(slot), self.knowledge) for slot in self.dialog.inputs}
         values.update(found)
         case_events: List[EventType] = [SlotSet(s, v) for s, v in values.items() if s != PROVINCE]

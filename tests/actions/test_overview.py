@@ -248,3 +248,26 @@ async def test_a_province_after_a_national_answer_gets_that_answer_for_it(real_k
     [message] = dispatcher.messages
     assert message["response"] == "utter_faq_answer"
     assert words in message["answer"]
+
+
+async def test_another_entitys_filing_with_its_province_in_the_question_gets_the_form(real_kb, dispatcher, domain):
+    from actions.faq import ActionAnswerFaq
+
+    tracker = make_tracker(slots={"language": "en", "province": "sichuan"},
+                           text="old filing on a domain I bought, bureau is in sichuan, what's the link", intent="faq",
+                           entities=[entity("province", "sichuan")],
+                           response_key="faq/dereg_other_entity")
+    events = await ActionAnswerFaq(real_kb).run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["response"] in ("utter_answer", "utter_answer_more")
+    assert "sc.beian.miit.gov.cn" in str(message) or "Sichuan" in str(message)
+    assert slot_events(events, "dereg_owner") == ["other_entity"]
+
+
+async def test_a_reply_to_the_offer_with_only_a_province_is_a_follow_up(real_kb, dispatcher, domain):
+    tracker = make_tracker(slots={"language": "zh", "province": "guangdong", "topic": "deregistration"},
+                           events=after_overview("deregistration"), text="粤ICP备17123456号", intent="inform",
+                           entities=[entity("province", "guangdong")])
+    events = await ActionStrayAnswer(real_kb).run(dispatcher, tracker, domain)
+    assert not [e for e in events if e.get("event") == "followup"]
+    assert "gd.beian.miit.gov.cn" in str(dispatcher.messages)
