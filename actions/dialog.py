@@ -124,6 +124,23 @@ def _has_cjk(text: Text) -> bool:
     return _CJK.search(text) is not None
 
 
+def provider_answer(tracker: Tracker) -> Optional[Text]:
+    """"备案是在腾讯云做的" after "the server is on Tencent Cloud": the filing is with the server's
+    provider (this_provider), or with another one when the two names differ."""
+    def providers(message: Dict[Text, Any]) -> List[Text]:
+        return [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "provider"]
+
+    now = [p for p in providers(tracker.latest_message or {}) if p != "other"]
+    if len(set(now)) != 1:
+        return None
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    for event in reversed(users[:-1]):
+        before = [p for p in providers(event.get("parse_data") or {}) if p != "other"]
+        if before:
+            return "this_provider" if before[-1] == now[0] else "other_provider"
+    return None
+
+
 _OVERVIEW_ACTION = re.compile(r"action_([a-z_]+)_overview")
 
 
@@ -186,6 +203,8 @@ class DialogFormValidation(UsesKnowledge, FormValidationAction, metaclass=abc.AB
         if asked == PROVINCE:
             return self._province_answer(text, answer_intent)
         value = extract_answer(asked, text, intent, answer_intent)
+        if value is None and asked == "domain_filing":
+            value = provider_answer(tracker)
         if value is not None:
             return [SlotSet(asked, value)] + self._more_answers(tracker, asked, text)
         other_answers = [slot for slot in tracker.slots_to_validate() if slot in self.inputs]
