@@ -124,6 +124,22 @@ def _has_cjk(text: Text) -> bool:
     return _CJK.search(text) is not None
 
 
+# A number of websites or domains typed into a dialog ("about fifteen domains", "三十个网站"): the
+# FAQ entry on how many one application may hold answers it (the dialog then asks again).
+COUNT_ENTRIES = {"transfer": "transfer_max_websites", "filing": "filing_websites_per_application"}
+_COUNT = re.compile(
+    r"(?:\b\d+\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|dozens?|hundreds?|several|many)\b)"
+    r"[\w\s-]{0,12}?\b(?:domains?|sites?|websites?)\b"
+    r"|(?:\d+|[两二三四五六七八九十几百多]+)\s*[个個]?\s*(?:域名|网站|網站|站点|站)",
+    re.I,
+)
+
+
+def mentions_a_count(text: Text) -> bool:
+    return _COUNT.search(text) is not None
+
+
 def provider_answer(tracker: Tracker) -> Optional[Text]:
     """"备案是在腾讯云做的" after "the server is on Tencent Cloud": the filing is with the server's
     provider (this_provider), or with another one when the two names differ."""
@@ -208,6 +224,17 @@ class DialogFormValidation(UsesKnowledge, FormValidationAction, metaclass=abc.AB
         if value is not None:
             return [SlotSet(asked, value)] + self._more_answers(tracker, asked, text)
         other_answers = [slot for slot in tracker.slots_to_validate() if slot in self.inputs]
+        count_entry = COUNT_ENTRIES.get(self.form_name().replace("_form", ""))
+        if not other_answers and count_entry and mentions_a_count(text):
+            # "there are about fifteen domains": the limit on how many, then the question again.
+            entry = self.knowledge.faq_by_id(count_entry)
+            if entry is not None:
+                lang = user_language(tracker)
+                dispatcher.utter_message(
+                    response="utter_faq_answer", answer=entry.answer.get(lang).strip(), extra="",
+                    source=source_titles(self.knowledge, entry.sources, lang),
+                )
+                return [SlotSet(asked, None)]
         if answer_intent and not other_answers:
             dispatcher.utter_message(response="utter_answer_not_understood")
             # A SlotSet keeps the form from being rejected: it asks the same question again.

@@ -257,3 +257,12 @@ def test_the_filings_provider_compared_with_the_servers():
     assert provider_answer(same) == "this_provider"
     assert provider_answer(other) == "other_provider"
     assert provider_answer(nothing) is None
+
+
+@pytest.mark.parametrize("text, count", [("there are about fifteen domains for that one client", True),
+                                         ("我们有三十个网站", True), ("只注销一个网站", False),
+                                         ("it's my own site", False), ("approved 2 years ago", False)])
+def test_a_number_of_websites_is_recognised(text, count):
+    from actions.dialog import mentions_a_count
+
+    assert mentions_a_count(text) is count
