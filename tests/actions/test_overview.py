@@ -247,7 +247,9 @@ async def test_a_province_after_a_national_answer_gets_that_answer_for_it(real_k
     await ActionStrayAnswer(real_kb).run(dispatcher, tracker, domain)
     [message] = dispatcher.messages
     assert message["response"] == "utter_faq_answer"
-    assert words in message["answer"]
+    assert real_kb.faq_by_id("password_reset").answer.get(lang).strip() in message["answer"]
+    if "utter_intro_same_in_province" in domain["responses"]:  # the domain of branch answer2-nlu
+        assert words in message["answer"]
 
 
 async def test_another_entitys_filing_with_its_province_in_the_question_gets_the_form(real_kb, dispatcher, domain):
