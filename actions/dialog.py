@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import inspect
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Dict, List, Optional, Text, Tuple
 
@@ -27,6 +28,7 @@ from actions.answers import (
     SPACE_AND_PUNCT,
     extract_answer,
     fold,
+    keyword_hits,
     looks_like_question,
 )
 from actions.base import KnowledgeAction, UsesKnowledge, user_language
@@ -115,6 +117,69 @@ def active_loop_at_latest_message(tracker: Tracker) -> Optional[Text]:
     return at_message
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _has_cjk(text: Text) -> bool:
+    return _CJK.search(text) is not None
+
+
+# A number of websites or domains typed into a dialog ("about fifteen domains", "三十个网站"): the
+# FAQ entry on how many one application may hold answers it (the dialog then asks again).
+COUNT_ENTRIES = {"transfer": "transfer_max_websites", "filing": "filing_websites_per_application"}
+_COUNT = re.compile(
+    r"(?:\b\d+\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|dozens?|hundreds?|several|many)\b)"
+    r"[\w\s-]{0,12}?\b(?:domains?|sites?|websites?)\b"
+    r"|(?:\d+|[两二三四五六七八九十几百多]+)\s*[个個]?\s*(?:域名|网站|網站|站点|站)",
+    re.I,
+)
+
+
+def mentions_a_count(text: Text) -> bool:
+    return _COUNT.search(text) is not None
+
+
+def provider_answer(tracker: Tracker) -> Optional[Text]:
+    """"备案是在腾讯云做的" after "the server is on Tencent Cloud": the filing is with the server's
+    provider (this_provider), or with another one when the two names differ."""
+    def providers(message: Dict[Text, Any]) -> List[Text]:
+        return [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "provider"]
+
+    now = [p for p in providers(tracker.latest_message or {}) if p != "other"]
+    if len(set(now)) != 1:
+        return None
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    for event in reversed(users[:-1]):
+        before = [p for p in providers(event.get("parse_data") or {}) if p != "other"]
+        if before:
+            return "this_provider" if before[-1] == now[0] else "other_provider"
+    return None
+
+
+_OVERVIEW_ACTION = re.compile(r"action_([a-z_]+)_overview")
+
+
+def offered_topic(tracker: Tracker) -> Optional[Text]:
+    """The dialog topic whose overview was the bot's reply just before the latest message (its
+    general answer ends with the offer to go through the case), when no form was running."""
+    if active_loop_at_latest_message(tracker):
+        return None
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if not users:
+        return None
+    for event in reversed(events[: users[-1]]):
+        if event.get("event") != "action" or event.get("name") in ("action_listen", None):
+            continue
+        if event.get("name") == "action_bureau_link":
+            return "deregistration"  # a province's deregistration form: "and if it's another company's?"
+        found = _OVERVIEW_ACTION.fullmatch(event.get("name") or "")
+        topic = found.group(1) if found else None
+        return topic if f"{topic}_form" in FORM_OPENERS else None
+    return None
+
+
 class DialogFormValidation(UsesKnowledge, FormValidationAction, metaclass=abc.ABCMeta):
     """Reads typed answers to the question the form has just asked.
 
@@ -154,14 +219,41 @@ class DialogFormValidation(UsesKnowledge, FormValidationAction, metaclass=abc.AB
         if asked == PROVINCE:
             return self._province_answer(text, answer_intent)
         value = extract_answer(asked, text, intent, answer_intent)
+        if value is None and asked == "domain_filing":
+            value = provider_answer(tracker)
         if value is not None:
-            return [SlotSet(asked, value)]
+            return [SlotSet(asked, value)] + self._more_answers(tracker, asked, text)
         other_answers = [slot for slot in tracker.slots_to_validate() if slot in self.inputs]
+        count_entry = COUNT_ENTRIES.get(self.form_name().replace("_form", ""))
+        if not other_answers and count_entry and mentions_a_count(text):
+            # "there are about fifteen domains": the limit on how many, then the question again.
+            entry = self.knowledge.faq_by_id(count_entry)
+            if entry is not None:
+                lang = user_language(tracker)
+                dispatcher.utter_message(
+                    response="utter_faq_answer", answer=entry.answer.get(lang).strip(), extra="",
+                    source=source_titles(self.knowledge, entry.sources, lang),
+                )
+                return [SlotSet(asked, None)]
         if answer_intent and not other_answers:
             dispatcher.utter_message(response="utter_answer_not_understood")
             # A SlotSet keeps the form from being rejected: it asks the same question again.
             return [SlotSet(asked, None)]
         return []
+
+    def _more_answers(self, tracker: Tracker, asked: Text, text: Text) -> List[EventType]:
+        """Values the same answer gives for the dialog's other questions, by their longer keywords
+        only ("servers in Hangzhou, filed with the same cloud, approved months ago"): the form then
+        does not ask them."""
+        events: List[EventType] = []
+        for slot in self.inputs:
+            if slot in (asked, PROVINCE) or tracker.get_slot(slot) is not None:
+                continue
+            hits = [hit for hit in keyword_hits(slot, text) if hit.length >= (3 if _has_cjk(hit.keyword) else 5)]
+            values = {hit.value for hit in hits}
+            if len(values) == 1:
+                events.append(SlotSet(slot, values.pop()))
+        return events
 
     def _province_answer(self, text: Text, answer_intent: bool) -> List[EventType]:
         match = find_province(self.knowledge, text)
@@ -268,7 +360,11 @@ class ActionStopDialog(UsesKnowledge, Action):
         domain: DomainDict,
     ) -> List[EventType]:
         events: List[EventType] = [SlotSet(slot, None) for slot in DIALOG_SLOTS] + [SlotSet(PROVINCE_CANDIDATES, None)]
-        opener = FORM_OPENERS.get(active_loop_at_latest_message(tracker) or "")
+        form = active_loop_at_latest_message(tracker)
+        if form is None and offered_topic(tracker):
+            # "skip, just tell me the general answer" right after the offer to go step by step
+            form = f"{offered_topic(tracker)}_form"
+        opener = FORM_OPENERS.get(form or "")
         entry = self.knowledge.faq_by_intent(opener) if opener else None
         if entry is None:
             dispatcher.utter_message(response="utter_dialog_stopped")

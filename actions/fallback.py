@@ -13,9 +13,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import KnowledgeAction, user_language
 from actions.dialog import DIALOG_SLOTS, PROVINCE, clean_value
-from actions.faq import RETRIEVAL_INTENT, faq_payload
-from actions.overview import overview_for
-from actions.reply import TOPIC, bureau_answer, shanxi_unclear
+from actions.faq import PROVINCE_TOPICS as FAQ_PROVINCE_TOPICS
+from actions.faq import RETRIEVAL_INTENT, ActionAnswerFaq, faq_payload
+from actions.overview import offered_topic, overview_for
+from actions.reply import TOPIC, bureau_answer, phrase, shanxi_unclear
 from knowledge import Bilingual
 
 LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
@@ -68,6 +69,16 @@ def is_repeated_failure(tracker: Tracker) -> bool:
     return next_action == STRAY_ANSWER_ACTION and not case_entities(parse_data)
 
 
+def last_action(tracker: Tracker) -> Optional[Text]:
+    """The bot's last action before the latest message (action_listen aside)."""
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    for event in reversed(events[: users[-1]] if users else events):
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", None):
+            return event.get("name")
+    return None
+
+
 class ActionSuggestAlternatives(KnowledgeAction):
     """nlu_fallback: "did you mean …?" with the NLU's two or three best guesses."""
 
@@ -80,6 +91,12 @@ class ActionSuggestAlternatives(KnowledgeAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> List[EventType]:
+        # A reply to "Shall I check your case?" that answers its questions in words.
+        overview = overview_for(offered_topic(tracker), self.knowledge)
+        if overview is not None:
+            continued = overview.continue_case(dispatcher, tracker, domain)
+            if continued is not None:
+                return continued
         if is_repeated_failure(tracker):
             dispatcher.utter_message(response="utter_fallback_offer_human")
             return []
@@ -150,6 +167,13 @@ class ActionStrayAnswer(KnowledgeAction):
         # A value no dialog can use leaves its slot empty rather than filled with nonsense.
         unusable -= {name for name, _ in entities}
         events: List[EventType] = [SlotSet(slot, None) for slot in sorted(unusable & CHECKED_SLOTS)]
+        # A reply to "Shall I check your case?" that answers its questions ("the new servers are
+        # in Hangzhou", "it was filed with our previous host"): the case goes on.
+        offered = overview_for(offered_topic(tracker), self.knowledge)
+        if offered is not None:
+            continued = offered.continue_case(dispatcher, tracker, domain)
+            if continued is not None:
+                return events + continued
         if not entities:
             # "and if it's another company's filing?": answer words of the last topic's dialog
             overview = overview_for(tracker.get_slot(TOPIC), self.knowledge)
@@ -185,6 +209,15 @@ class ActionStrayAnswer(KnowledgeAction):
         bureau = self.knowledge.bureau(province) if PROVINCE in named and isinstance(province, str) else None
         if bureau is not None and topic in ("bureau", "provincial_rules"):
             return bureau_answer(dispatcher, tracker, domain, self.knowledge, bureau)
+        entry = self.knowledge.faq_by_id(tracker.get_slot("last_faq_id") or "")
+        if bureau is not None and entry is not None and last_action(tracker) == "action_answer_faq":
+            # "我是广东的" after a national procedure (the filing password): the sources give no rule
+            # of that province's own, the answer holds there too (a province's notes are added).
+            lang = user_language(tracker)
+            intro = "" if entry.topic in FAQ_PROVINCE_TOPICS else phrase(
+                domain, "utter_intro_same_in_province", lang, province=bureau.name.get(lang)
+            )
+            return ActionAnswerFaq(self.knowledge).send(dispatcher, tracker, entry, lang, intro=intro)
         return None
 
     @staticmethod

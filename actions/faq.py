@@ -20,6 +20,10 @@ MAX_RELATED = 3
 MAX_REPLY = 620
 # FAQ topics whose answers depend on the province.
 PROVINCE_TOPICS = ("deregistration", "provincial_rules")
+# FAQ entries that are one case of a guided dialog: with the province in the same message
+# ("old filing on my bought domain, bureau is in sichuan, what's the link") the dialog's advice for
+# that case answers, with the province's form.
+CASE_ENTRIES = {"dereg_other_entity": ("deregistration", {"dereg_owner": "other_entity"})}
 
 
 def faq_payload(entry_id: Text) -> Text:
@@ -69,13 +73,47 @@ class ActionAnswerFaq(KnowledgeAction):
         if entry is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
+        case = self.case_advice(dispatcher, tracker, domain, entry)
+        if case is not None:
+            return case
+        return self.send(dispatcher, tracker, entry, lang)
+
+    def case_advice(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any], entry: FaqEntry
+    ) -> Optional[List[EventType]]:
+        """The dialog's advice for an entry of CASE_ENTRIES when the message names the province."""
+        if entry.id not in CASE_ENTRIES or not entity_values(tracker, "province"):
+            return None
+        from actions.overview import overview_for
+        from actions.reply import advice_answer
+        from knowledge import Advice
+
+        topic, fixed = CASE_ENTRIES[entry.id]
+        overview = overview_for(topic, self.knowledge)
+        province = tracker.get_slot("province")
+        bureau = self.knowledge.bureau(province) if isinstance(province, str) else None
+        if overview is None or bureau is None:
+            return None
+        values = {slot: None for slot in overview.dialog.inputs}
+        values.update(fixed, province=bureau.id)
+        outcome = overview.dialog.decide_values(values, self.knowledge)
+        if not isinstance(outcome, Advice):
+            return None
+        events = advice_answer(dispatcher, tracker, domain, self.knowledge, outcome, bureau, remind=False)
+        return events + [SlotSet(slot, value) for slot, value in fixed.items()] + [
+            SlotSet("last_faq_id", entry.id), SlotSet(TOPIC, topic)]
+
+    def send(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, entry: FaqEntry, lang: Text, intro: Text = ""
+    ) -> List[EventType]:
+        """The entry's answer with its province notes, source and related questions."""
         buttons = [
             {"title": related.question.get(lang), "payload": faq_payload(related.id)}
             for related in map(self.knowledge.faq_by_id, entry.related)
             if related is not None
         ]
         notes, note_sources = self.province_notes(tracker, entry, lang)
-        answer = entry.answer.get(lang).strip()
+        answer = intro + entry.answer.get(lang).strip()
         source = source_titles(self.knowledge, tuple(entry.sources) + note_sources, lang)
         dispatcher.utter_message(
             response="utter_faq_answer",

@@ -17,13 +17,13 @@ import importlib
 from typing import Any, ClassVar, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.answers import SPACE_AND_PUNCT, fold, keyword_hits
 from actions.base import KnowledgeAction, user_language
-from actions.dialog import PROVINCE, Dialog, clean_value
+from actions.dialog import PROVINCE, Dialog, clean_value, offered_topic  # noqa: F401 (re-exported)
 from actions.render import source_titles
 from actions.reply import TOPIC, advice_answer, said_now, shanxi_unclear
 from knowledge import Advice, Bureau, Knowledge
@@ -39,24 +39,53 @@ MIN_OPENER_KEYWORD_CJK = 3
 # answer for it, and their FAQ answers carry the province's own notes.
 PROVINCE_TOPICS = ("deregistration", "bureau", "provincial_rules")
 DIALOG_TOPICS = ("deregistration", "transfer", "accessibility", "filing")
+# Answer words read from the reply to an offer ("Shall I check your case?"): the reply is an
+# answer, so shorter keywords count than in a question; still none of 2-3 letters ("us", "can").
+MIN_OFFER_KEYWORD = 4
+MIN_OFFER_KEYWORD_CJK = 2
+# Words that name the thing asked about rather than answer: "the old hosting company went bust"
+# says nothing about deregistering the whole entity.
+NOT_OFFER_ANSWERS = frozenset({"company", "公司", "website", "site", "网站"})
 
 
-
-def opener_value(slot: Text, text: Text) -> Optional[Text]:
+def opener_value(
+    slot: Text, text: Text, min_latin: int = MIN_OPENER_KEYWORD, min_cjk: int = MIN_OPENER_KEYWORD_CJK
+) -> Optional[Text]:
     """The value a question's own words give for ``slot`` (longest keyword), or None."""
     hits = [
         hit for hit in keyword_hits(slot, text)
-        if hit.length >= (MIN_OPENER_KEYWORD_CJK if has_cjk(hit.keyword) else MIN_OPENER_KEYWORD)
+        if hit.length >= (min_cjk if has_cjk(hit.keyword) else min_latin)
     ]
     if not hits:
         return None
     values = {hit.value for hit in hits}
-    if len(values) > 1 and values != {"yes", "no"}:
+    if values == {"yes", "no"}:
+        return "no"  # as in the dialogs: "we can't do it online anymore" is a no
+    if len(values) > 1:
         best = max(hits, key=lambda hit: hit.length)
         if sum(1 for hit in hits if hit.length == best.length and hit.value != best.value):
             return None
         return best.value
     return hits[0].value
+
+
+def offer_value(slot: Text, text: Text) -> Optional[Text]:
+    """The value a reply to the offer gives for ``slot``: its keywords of 4+ letters (2+ Han
+    characters), generic nouns aside."""
+    hits = [
+        hit for hit in keyword_hits(slot, text)
+        if hit.keyword not in NOT_OFFER_ANSWERS
+        and hit.length >= (MIN_OFFER_KEYWORD_CJK if has_cjk(hit.keyword) else MIN_OFFER_KEYWORD)
+    ]
+    values = {hit.value for hit in hits}
+    if not values:
+        return None
+    if values == {"yes", "no"}:
+        return "no"
+    best = max(hits, key=lambda hit: hit.length)
+    if any(hit.length == best.length and hit.value != best.value for hit in hits):
+        return None
+    return best.value
 
 
 class DialogOverviewAction(KnowledgeAction, metaclass=abc.ABCMeta):
@@ -121,6 +150,41 @@ class DialogOverviewAction(KnowledgeAction, metaclass=abc.ABCMeta):
             return events + case_events + topic
         events = case_events + self.general(dispatcher, tracker, domain, values, bureau)
         return events + [e for e in topic if e not in events]
+
+    def continue_case(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Optional[List[EventType]]:
+        """The reply to the offer answers the dialog's questions in words or entities ("the new
+        servers are in Hangzhou", "it was filed with our previous host"): the case goes on from the
+        overview's values with these. The advice when that is enough, otherwise the dialog starts
+        there and asks only what is still missing. None when the message holds no answer."""
+        text = (tracker.latest_message or {}).get("text") or ""
+        found: Dict[Text, Text] = {}
+        for slot in self.dialog.inputs:
+            if said_now(tracker, slot):
+                value = tracker.get_slot(slot)
+            elif slot == PROVINCE:
+                continue
+            else:
+                value = offer_value(slot, text)
+            value = clean_value(slot, value, self.knowledge)
+            if value is not None:
+                found[slot] = value
+        if not set(found) - {PROVINCE}:
+            return None  # a province alone: the topic's follow-up ("那福建呢") answers it
+        values = {slot: clean_value(slot, tracker.get_slot(slot), self.knowledge) for slot in self.dialog.inputs}
+        values.update(found)
+        case_events: List[EventType] = [SlotSet(s, v) for s, v in values.items() if s != PROVINCE]
+        topic = [SlotSet(TOPIC, self.dialog.topic)]
+        if shanxi_unclear(tracker):
+            dispatcher.utter_message(response="utter_ask_shanxi_or_shaanxi")
+            return case_events + topic + [SlotSet(PROVINCE, None)]
+        outcome = self.dialog.decide_values(values, self.knowledge)
+        if isinstance(outcome, Advice):
+            bureau = self.knowledge.bureau(values[PROVINCE]) if values.get(PROVINCE) else None
+            events = advice_answer(dispatcher, tracker, domain, self.knowledge, outcome, bureau, remind=False)
+            return events + case_events + topic
+        return case_events + topic + [FollowupAction(self.dialog.form)]
 
     def general(
         self,

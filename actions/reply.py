@@ -144,6 +144,9 @@ def language(tracker: Tracker) -> Text:
     return user_language(tracker)
 
 
+_SHAANXI_RULED_OUT = re.compile(r"(?:\bnot|n't|不是)\s*(?:the\s+|in\s+)?(?:shaanxi|陕西)|taiyuan|太原", re.I)
+
+
 def shanxi_unclear(tracker: Tracker) -> bool:
     """"Shanxi" in Latin letters: many write it for Shaanxi (陕西) too, so it is asked."""
     found = latest_entity(tracker, PROVINCE)
@@ -152,6 +155,8 @@ def shanxi_unclear(tracker: Tracker) -> bool:
     text = (tracker.latest_message or {}).get("text") or ""
     start, end = found.get("start"), found.get("end")
     span = text[start:end] if isinstance(start, int) and isinstance(end, int) else text
+    if _SHAANXI_RULED_OUT.search(text):
+        return False  # "Shanxi (Taiyuan), not Shaanxi"
     return bool(_LATIN_SHANXI.search(span) or _LATIN_SHANXI.search(text)) and "山西" not in text
 
 

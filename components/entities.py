@@ -79,6 +79,23 @@ def build_table(knowledge_path: Path, lexicon_path: Path) -> Dict[str, List[List
     return {"terms": sorted(rows), "icp_prefixes": sorted(map(list, set(map(tuple, icp_prefixes))))}
 
 
+# "Jiangxi (the one with Nanchang, not Jiangsu)", "江西，不是江苏": the province after the negation
+# is the one the user does not mean.
+_NEGATION_BEFORE = re.compile(r"(?:\bnot|\bnor|n't|不是|而非|并非)\s*(?:the\s+|in\s+)?$")
+
+
+def without_negated_provinces(norm: str, found: List[Match]) -> List[Match]:
+    """``found`` without the provinces right after a negation, when another province remains."""
+    negated = [
+        match for match in found
+        if match[2] == "province" and _NEGATION_BEFORE.search(norm[max(0, match[0] - 12) : match[0]])
+    ]
+    kept = [match for match in found if match not in negated]
+    if negated and any(match[2] == "province" for match in kept):
+        return kept
+    return found
+
+
 def _normalise(text: str) -> str:
     # Typos of domain words (注消 → 注销) are fixed in place: the length stays the same.
     return fix_typos(to_simplified(text).lower())
@@ -147,7 +164,7 @@ class EntityMatcher:
             fuzzy = latin_province(norm, self._latin_names) or han_province(norm, self._pinyin_names)
             if fuzzy is not None:
                 take(fuzzy[0], fuzzy[1], "province", fuzzy[2])
-        return sorted(found)
+        return sorted(without_negated_provinces(norm, found))
 
     def _scan_terms(self, norm: str) -> Iterable[Match]:
         i = 0

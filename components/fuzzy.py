@@ -25,6 +25,10 @@ CJK_TYPOS: Dict[str, str] = {
     "网占": "网站",
     "网战": "网站",
     "域明": "域名",
+    # Words of Traditional-Chinese writers (Hong Kong, Taiwan) that OpenCC's character
+    # conversion keeps: read as the mainland word of the same length.
+    "伺服器": "服务器",
+    "网域": "域名",
 }
 _TYPO_RE = re.compile("|".join(map(re.escape, sorted(CJK_TYPOS, key=len, reverse=True))))
 

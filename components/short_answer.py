@@ -1,10 +1,17 @@
-"""Recognises short answers that consist only of entities ("江苏省", "hong kong").
+"""Recognises short answers that consist only of entities ("江苏省", "hong kong"), and
+keyword-only queries made of a province and a topic's words ("黑龙江 注销 申请表").
 
 A user answering "which province?" with one word gives a classifier almost nothing
 to go on: the intent it predicts for "江苏" is a guess among 150 labels. When a
 message is nothing but extracted entities and filler words, it is an answer
 (`inform`), and saying so deterministically keeps forms from treating it as a new
 question.
+
+A province plus nothing but a topic's keywords ("注销湖南的备案", "sichaun deregistration?")
+sits between that answer (`inform`) and the topic's opening intent, and the classifiers
+split their confidence between the two. When the classifier chose `inform` or is unsure
+(below ``keyword_query_confidence``), such a query opens the topic (lexicon.yml
+`keyword_queries`): its answer-first reply gives the province's answer at once.
 """
 from __future__ import annotations
 
@@ -22,9 +29,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.storage import load_json, save_json
+from components.fuzzy import fix_typos
 from components.text import to_simplified
 
 FILLER_FILE = "filler.json"
+QUERIES_FILE = "keyword_queries.json"
 # The rest of an ICP number whose province prefix is the entity: 苏[ICP备12345678号-1].
 _ICP_NUMBER_TAIL = re.compile(r"icp\s*[备证]\s*\d+\s*号?(?:\s*-\s*\d+)?")
 # A message of nothing but these (👍, 👌👌, 🙏) says yes / fine / thanks.
@@ -32,20 +41,53 @@ _YES_EMOJI = re.compile(r"^(?:[\s\U0001F44D\U0001F44C\U0001F64F\u2705\u2714\U000
 _SEPARATORS = re.compile(r"[\s,，。.!！?？、;；:：'\"“”‘’()（）\-]+")
 
 
-def remainder(text: str, entities: List[Dict[str, Any]], filler: frozenset) -> List[str]:
-    """The words of ``text`` that are neither inside an entity nor filler."""
-    chars = list(to_simplified(text).lower())
-    for e in entities:
-        for i in range(e["start"], min(e["end"], len(chars))):
-            chars[i] = " "
-    left = _ICP_NUMBER_TAIL.sub(" ", "".join(chars))
-    # Longest filler first so that "domain name" goes before "domain".
-    for word in sorted(filler, key=len, reverse=True):
+def _strip(left: str, vocabulary: frozenset) -> List[str]:
+    # Longest word first so that "domain name" goes before "domain" and 申请表 before 请.
+    for word in sorted(vocabulary, key=len, reverse=True):
         if re.fullmatch(r"[a-z' ]+", word):
             left = re.sub(rf"(?<![a-z]){re.escape(word)}(?![a-z])", " ", left)
         else:
             left = left.replace(word, " ")
     return [w for w in _SEPARATORS.split(left) if w]
+
+
+def _without_entities(text: str, entities: List[Dict[str, Any]]) -> str:
+    chars = list(fix_typos(to_simplified(text)).lower())
+    for e in entities:
+        for i in range(e["start"], min(e["end"], len(chars))):
+            chars[i] = " "
+    return _ICP_NUMBER_TAIL.sub(" ", "".join(chars))
+
+
+def remainder(text: str, entities: List[Dict[str, Any]], filler: frozenset) -> List[str]:
+    """The words of ``text`` that are neither inside an entity nor filler."""
+    return _strip(_without_entities(text, entities), filler)
+
+
+def keyword_query(
+    text: str,
+    entities: List[Dict[str, Any]],
+    filler: frozenset,
+    queries: Dict[str, Dict[str, List[str]]],
+) -> Optional[str]:
+    """The intent whose keyword query ``text`` is, if any.
+
+    A keyword query names a province (entity) and holds at least one of the intent's
+    ``triggers``; every other word is a trigger, one of its ``words`` or filler.
+    """
+    if not any(e.get("entity") == "province" for e in entities):
+        return None
+    left = _without_entities(text, entities)
+    for intent, spec in queries.items():
+        triggers = frozenset(spec.get("triggers") or ())
+        if _strip(left, triggers | frozenset(spec.get("words") or ()) | filler):
+            continue
+        if any(
+            re.search(rf"(?<![a-z]){re.escape(t)}", left) if t.isascii() else t in left
+            for t in triggers
+        ):
+            return intent
+    return None
 
 
 @DefaultV1Recipe.register(
@@ -54,7 +96,12 @@ def remainder(text: str, entities: List[Dict[str, Any]], filler: frozenset) -> L
 class ShortAnswerClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"lexicon": "components/lexicon.yml", "intent": "inform", "emoji_intent": "affirm"}
+        return {
+            "lexicon": "components/lexicon.yml",
+            "intent": "inform",
+            "emoji_intent": "affirm",
+            "keyword_query_confidence": 0.5,
+        }
 
     def __init__(
         self,
@@ -62,12 +109,14 @@ class ShortAnswerClassifier(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         filler: Optional[List[str]] = None,
+        queries: Optional[Dict[str, Dict[str, List[str]]]] = None,
     ) -> None:
         self._config = config
         self._intent = config["intent"]
         self._model_storage = model_storage
         self._resource = resource
         self._filler = frozenset(filler or ())
+        self._queries = queries or {}
 
     @classmethod
     def create(
@@ -90,13 +139,26 @@ class ShortAnswerClassifier(GraphComponent):
     ) -> "ShortAnswerClassifier":
         # The word list is stored in the model, which thus does not depend on the
         # working directory it is served from.
-        return cls(config, model_storage, resource, load_json(model_storage, resource, FILLER_FILE))
+        try:
+            queries = load_json(model_storage, resource, QUERIES_FILE)
+        except FileNotFoundError:  # a model trained before keyword queries existed
+            queries = {}
+        return cls(
+            config, model_storage, resource, load_json(model_storage, resource, FILLER_FILE), queries
+        )
 
     def train(self, training_data: TrainingData) -> Resource:
         lexicon = yaml.safe_load(Path(self._config["lexicon"]).read_text(encoding="utf-8"))
         filler = sorted({w.lower() for words in lexicon["filler"].values() for w in words})
         save_json(self._model_storage, self._resource, FILLER_FILE, filler)
         self._filler = frozenset(filler)
+        queries = {
+            intent: {key: sorted({w.lower() for lang in spec.get(key, {}).values() for w in lang})
+                     for key in ("triggers", "words")}
+            for intent, spec in (lexicon.get("keyword_queries") or {}).items()
+        }
+        save_json(self._model_storage, self._resource, QUERIES_FILE, queries)
+        self._queries = queries
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -105,10 +167,22 @@ class ShortAnswerClassifier(GraphComponent):
             text = message.get(TEXT) or ""
             if text.strip() and _YES_EMOJI.match(text.strip()) and not text.strip().isalpha():
                 intent = self._config.get("emoji_intent", "affirm")
-            elif not entities or remainder(text, entities, self._filler):
+            elif not entities:
                 continue
             else:
-                intent = self._intent
+                left = remainder(text, entities, self._filler)
+                if not left:
+                    intent = self._intent
+                else:
+                    intent = keyword_query(text, entities, self._filler, self._queries)
+                    current = message.get(INTENT) or {}
+                    # The bureau's links answer a form request just as well: left as they are.
+                    if intent is None or current.get("name") == "ask_bureau_link" or not (
+                        current.get("name") in (self._intent, intent)
+                        or (current.get("confidence") or 0.0)
+                        < self._config.get("keyword_query_confidence", 0.5)
+                    ):
+                        continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
             top = {"name": intent, "confidence": 1.0}
             message.set(INTENT, top, add_to_output=True)

@@ -18,14 +18,24 @@ def has_han(text: str) -> bool:
     return HAN_RE.search(text) is not None
 
 
+# An ICP filing number ("浙ICP备15023456号-3", "湘ICP备") is a code the user copies, not a
+# sign of the language they write in: "our number is 沪ICP备20001234号, where do we
+# deregister it?" is English.
+_ICP_NUMBER_RE = re.compile(f"[{_HAN}]?\\s*ICP\\s*[备備证證]?\\s*[0-9]*\\s*[号號]?(?:\\s*-\\s*[0-9]+)?", re.I)
+
+
 def detect_language(text: str) -> Optional[str]:
     """Return "zh", "en" or None (nothing to go by: digits, emoji, blank).
 
     Any Han character makes the message Chinese: users who mix ("备案transfer怎么弄")
-    write to a Chinese-speaking support desk and expect a Chinese answer.
+    write to a Chinese-speaking support desk and expect a Chinese answer. Han characters
+    inside an ICP number do not count when the rest of the message is Latin.
     """
     if has_han(text):
-        return "zh"
+        rest = _ICP_NUMBER_RE.sub(" ", text)
+        if has_han(rest) or not LATIN_RE.search(rest):
+            return "zh"
+        return "en"
     if LATIN_RE.search(text):
         return "en"
     return None

@@ -741,8 +741,8 @@ def deregistration_route(
         return _advice(
             "dereg_online_website",
             Bilingual(
-                "Apply for website deregistration through your provider's filing system. Only that website's filing information is deleted: the deregistered site can no longer be accessed, while the entity and its other filed websites keep working. Tencent Cloud's FAQ: through Tencent Cloud the bureau's system completes it within 3 to 20 business days (the sources give no timing for other providers).",
-                "请通过接入商的备案系统申请注销网站。只删除该网站的备案信息：被注销的网站将无法访问，主体及其他已备案网站可正常使用。腾讯云常见问题：通过腾讯云注销时，管局系统会在3至20个工作日内完成（来源未给出其他接入商的时限）。",
+                "Apply for website deregistration through your provider's filing system. Only that website's filing information is deleted: the deregistered site can no longer be accessed, while the entity still exists and its other filed websites can be accessed normally. Tencent Cloud's FAQ: through Tencent Cloud the bureau's system completes it within 3 to 20 business days (the sources give no timing for other providers).",
+                "请通过接入商的备案系统申请注销网站。只删除该网站的备案信息：被注销的网站将无法访问，主体仍然存在，其他已备案网站可正常访问。腾讯云常见问题：通过腾讯云注销时，管局系统会在3至20个工作日内完成（来源未给出其他接入商的时限）。",
             ),
             (_STEP_PASSWORD_WEBSITE, _STEP_CANCEL_BEFORE_SUBMIT, _STEP_PASSWORD_WHERE) + caution,
             _merge((S000, S004), caution_sources),

@@ -242,3 +242,27 @@ def test_stories_reach_every_advice_in_both_languages(real_kb):
                 reached[(FORM_DECISIONS[form], title[:2])].add(outcome.code)
     for (decision, lang), codes in reached.items():
         assert codes == set(ADVICE_CODES[decision]), (decision, lang, sorted(set(ADVICE_CODES[decision]) - codes))
+
+
+def test_the_filings_provider_compared_with_the_servers():
+    from actions.dialog import provider_answer
+    from tests.factories import make_tracker
+
+    earlier = [{"event": "user", "text": "服务器在国内，腾讯云广州",
+                "parse_data": {"entities": [{"entity": "provider", "value": "tencent"}]}},
+               {"event": "user", "text": "now"}]
+    same = make_tracker(events=earlier, text="备案是在腾讯云做的", entities=[{"entity": "provider", "value": "tencent"}])
+    other = make_tracker(events=earlier, text="备案在阿里云", entities=[{"entity": "provider", "value": "aliyun"}])
+    nothing = make_tracker(events=earlier, text="备案过了")
+    assert provider_answer(same) == "this_provider"
+    assert provider_answer(other) == "other_provider"
+    assert provider_answer(nothing) is None
+
+
+@pytest.mark.parametrize("text, count", [("there are about fifteen domains for that one client", True),
+                                         ("我们有三十个网站", True), ("只注销一个网站", False),
+                                         ("it's my own site", False), ("approved 2 years ago", False)])
+def test_a_number_of_websites_is_recognised(text, count):
+    from actions.dialog import mentions_a_count
+
+    assert mentions_a_count(text) is count

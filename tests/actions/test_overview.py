@@ -193,3 +193,83 @@ def test_many_sources_are_named_by_provider(real_kb):
     stems = [source.stem for source in real_kb.sources]
     assert source_titles(real_kb, stems, "en") == "JD Cloud; Alibaba Cloud; Tencent Cloud"
     assert source_titles(real_kb, stems[3:], "zh") == "腾讯云 备案号常见问题；腾讯云 ICP 备案常见问题"
+
+
+def after_overview(topic):
+    """Events of a conversation whose last bot reply was the topic's overview (the offer)."""
+    return [
+        {"event": "user", "text": "question"},
+        {"event": "action", "name": f"action_{topic}_overview"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "reply"},
+    ]
+
+
+async def test_a_reply_to_the_offer_in_words_starts_the_dialog_with_what_it_says(real_kb, dispatcher, domain):
+    tracker = make_tracker(slots={"language": "en", "topic": "transfer"}, events=after_overview("transfer"),
+                           text="the filing was done with our previous hosting company", intent="nlu_fallback")
+    events = await ActionStrayAnswer(real_kb).run(dispatcher, tracker, domain)
+    assert slot_events(events, "domain_filing") == ["other_provider"]
+    assert [e["name"] for e in events if e.get("event") == "followup"] == ["transfer_form"]
+
+
+async def test_a_reply_to_the_offer_that_says_enough_gets_the_advice(real_kb, dispatcher, domain):
+    tracker = make_tracker(slots={"language": "en", "topic": "deregistration", "province": "hunan"},
+                           events=after_overview("deregistration"),
+                           text="it belongs to whoever owned the domain before me", intent="inform")
+    events = await ActionStrayAnswer(real_kb).run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["response"] in ("utter_answer", "utter_answer_more")
+    assert slot_events(events, "dereg_owner") == ["other_entity"]
+    assert not [e for e in events if e.get("event") == "followup"]
+
+
+async def test_skip_right_after_the_offer_gives_the_general_answer(real_kb, dispatcher, domain):
+    tracker = make_tracker(slots={"language": "en"}, events=after_overview("deregistration"),
+                           text="skip, just tell me the general answer", intent="stop")
+    await ActionStopDialog(real_kb).run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message.get("response") != "utter_dialog_stopped"
+    assert "offline" in str(message)
+
+
+@pytest.mark.parametrize("lang, words", [("en", "no separate rule for Guangdong"), ("zh", "没有广东的单独规定")])
+async def test_a_province_after_a_national_answer_gets_that_answer_for_it(real_kb, dispatcher, domain, lang, words):
+    events = [
+        {"event": "user", "text": "question"},
+        {"event": "action", "name": "action_answer_faq"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "guangdong"},
+    ]
+    tracker = make_tracker(slots={"language": lang, "topic": "password", "last_faq_id": "password_reset",
+                                  "province": "guangdong"},
+                           events=events, text="guangdong", intent="inform", entities=[entity("province", "guangdong")])
+    await ActionStrayAnswer(real_kb).run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_faq_answer"
+    assert real_kb.faq_by_id("password_reset").answer.get(lang).strip() in message["answer"]
+    if "utter_intro_same_in_province" in domain["responses"]:  # the domain of branch answer2-nlu
+        assert words in message["answer"]
+
+
+async def test_another_entitys_filing_with_its_province_in_the_question_gets_the_form(real_kb, dispatcher, domain):
+    from actions.faq import ActionAnswerFaq
+
+    tracker = make_tracker(slots={"language": "en", "province": "sichuan"},
+                           text="old filing on a domain I bought, bureau is in sichuan, what's the link", intent="faq",
+                           entities=[entity("province", "sichuan")],
+                           response_key="faq/dereg_other_entity")
+    events = await ActionAnswerFaq(real_kb).run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["response"] in ("utter_answer", "utter_answer_more")
+    assert "sc.beian.miit.gov.cn" in str(message) or "Sichuan" in str(message)
+    assert slot_events(events, "dereg_owner") == ["other_entity"]
+
+
+async def test_a_reply_to_the_offer_with_only_a_province_is_a_follow_up(real_kb, dispatcher, domain):
+    tracker = make_tracker(slots={"language": "zh", "province": "guangdong", "topic": "deregistration"},
+                           events=after_overview("deregistration"), text="粤ICP备17123456号", intent="inform",
+                           entities=[entity("province", "guangdong")])
+    events = await ActionStrayAnswer(real_kb).run(dispatcher, tracker, domain)
+    assert not [e for e in events if e.get("event") == "followup"]
+    assert "gd.beian.miit.gov.cn" in str(dispatcher.messages)

@@ -21,6 +21,12 @@ from components.text import detect_language, is_traditional, to_simplified
         ("   \n\t", None),
         ("ok 👍", "en"),
         ("粤ICP备12345678号", "zh"),
+        # an ICP number is a code copied into the text, not the language written in
+        ("our number is 沪ICP备20001234号, where do we deregister it?", "en"),
+        ("湘ICP备 filing - how do we deregister?", "en"),
+        ("the query says 浙ICP备15023456号-3", "en"),
+        ("粤ICP备12345678号怎么注销", "zh"),
+        ("ICP备案 how", "zh"),
     ],
 )
 def test_detect_language(text, expected):

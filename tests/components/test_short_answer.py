@@ -65,3 +65,26 @@ def test_thumbs_up_is_a_yes(classifier, matcher, text):
     intent, ranking = classify(classifier, matcher, text)
     assert intent == "affirm"
     assert ranking[1:2] == ["faq"]  # the classifier's guess stays visible
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["注消湖南的备案", "sichaun deregistration?", "黑龙江 注销 申请表", "广东 注销 form pls",
+     "how do I deregister a filing in Hunan?", "四川的备案怎么注销"],
+)
+def test_a_province_with_only_deregistration_words_opens_deregistration(classifier, matcher, text):
+    """Between `inform` (a province) and the topic's opener the classifiers split their
+    confidence; a keyword-only query is the topic's question."""
+    assert classify(classifier, matcher, text, intent="inform")[0] == "request_deregistration"
+    unsure = Message(data={"text": text, "entities": [
+        {"entity": ent, "value": val, "start": s, "end": e} for s, e, ent, val in matcher.find(text)],
+        "intent": {"name": "faq", "confidence": 0.2}, "intent_ranking": [{"name": "faq", "confidence": 0.2}]})
+    classifier.process([unsure])
+    assert unsure.get("intent")["name"] == "request_deregistration"
+
+
+@pytest.mark.parametrize(
+    "text", ["江苏注销备案要多久", "湖南的注销有什么特别要求", "deregistration form for Jiangxi, not Jiangsu?"],
+)
+def test_a_sure_classifier_or_other_words_keep_the_intent(classifier, matcher, text):
+    assert classify(classifier, matcher, text, intent="faq")[0] == "faq"
