@@ -132,14 +132,24 @@ class DialogOverviewAction(KnowledgeAction, metaclass=abc.ABCMeta):
             values[slot] = clean_value(slot, value, self.knowledge)
         return values
 
+    def open_case(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, values: Dict[Text, Optional[Text]]
+    ) -> Tuple[List[EventType], List[EventType], bool]:
+        """The case's slot events (the province is set elsewhere), the topic, and whether the user
+        had to be asked "山西 or 陕西?" first (then nothing else is answered this turn)."""
+        case_events: List[EventType] = [SlotSet(s, v) for s, v in values.items() if s != PROVINCE]
+        topic: List[EventType] = [SlotSet(TOPIC, self.dialog.topic)]
+        if shanxi_unclear(tracker):
+            dispatcher.utter_message(response="utter_ask_shanxi_or_shaanxi")
+            return case_events, topic, True
+        return case_events, topic, False
+
     def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, follow_up: bool = False
     ) -> List[EventType]:
         values = self.case_values(tracker, follow_up)
-        case_events: List[EventType] = [SlotSet(s, v) for s, v in values.items() if s != PROVINCE]
-        topic = [SlotSet(TOPIC, self.dialog.topic)]
-        if shanxi_unclear(tracker):
-            dispatcher.utter_message(response="utter_ask_shanxi_or_shaanxi")
+        case_events, topic, asked = self.open_case(dispatcher, tracker, values)
+        if asked:
             return case_events + topic + [SlotSet(PROVINCE, None)]
         outcome = self.dialog.decide_values(values, self.knowledge)
         bureau = self.knowledge.bureau(values[PROVINCE]) if values.get(PROVINCE) else None
@@ -174,10 +184,8 @@ class DialogOverviewAction(KnowledgeAction, metaclass=abc.ABCMeta):
             return None  # a province alone: the topic's follow-up ("那福建呢") answers it
         values = {slot: clean_value(slot, tracker.get_slot(slot), self.knowledge) for slot in self.dialog.inputs}
         values.update(found)
-        case_events: List[EventType] = [SlotSet(s, v) for s, v in values.items() if s != PROVINCE]
-        topic = [SlotSet(TOPIC, self.dialog.topic)]
-        if shanxi_unclear(tracker):
-            dispatcher.utter_message(response="utter_ask_shanxi_or_shaanxi")
+        case_events, topic, asked = self.open_case(dispatcher, tracker, values)
+        if asked:
             return case_events + topic + [SlotSet(PROVINCE, None)]
         outcome = self.dialog.decide_values(values, self.knowledge)
         if isinstance(outcome, Advice):
