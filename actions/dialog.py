@@ -35,6 +35,7 @@ from actions.base import KnowledgeAction, UsesKnowledge, user_language
 from actions.reply import advice_answer, phrase, send_answer
 from actions.render import source_titles
 from knowledge import DECISION_INPUTS, DECISIONS, Advice, Ask, Knowledge, Outcome, check_input, find_province
+from knowledge.text import has_cjk
 
 logger = logging.getLogger(__name__)
 
@@ -117,13 +118,6 @@ def active_loop_at_latest_message(tracker: Tracker) -> Optional[Text]:
     return at_message
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def _has_cjk(text: Text) -> bool:
-    return _CJK.search(text) is not None
-
-
 # A number of websites or domains typed into a dialog ("about fifteen domains", "三十个网站"): the
 # FAQ entry on how many one application may hold answers it (the dialog then asks again).
 COUNT_ENTRIES = {"transfer": "transfer_max_websites", "filing": "filing_websites_per_application"}
@@ -160,24 +154,31 @@ def provider_answer(tracker: Tracker) -> Optional[Text]:
 _OVERVIEW_ACTION = re.compile(r"action_([a-z_]+)_overview")
 
 
+def last_action(tracker: Tracker) -> Optional[Text]:
+    """The bot's last action before the latest message (action_listen aside)."""
+    events = list(tracker.events)
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    for event in reversed(events[: users[-1]] if users else events):
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", None):
+            return event.get("name")
+    return None
+
+
 def offered_topic(tracker: Tracker) -> Optional[Text]:
     """The dialog topic whose overview was the bot's reply just before the latest message (its
     general answer ends with the offer to go through the case), when no form was running."""
     if active_loop_at_latest_message(tracker):
         return None
-    events = list(tracker.events)
-    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
-    if not users:
+    if not any(event.get("event") == "user" for event in tracker.events):
         return None
-    for event in reversed(events[: users[-1]]):
-        if event.get("event") != "action" or event.get("name") in ("action_listen", None):
-            continue
-        if event.get("name") == "action_bureau_link":
-            return "deregistration"  # a province's deregistration form: "and if it's another company's?"
-        found = _OVERVIEW_ACTION.fullmatch(event.get("name") or "")
-        topic = found.group(1) if found else None
-        return topic if f"{topic}_form" in FORM_OPENERS else None
-    return None
+    name = last_action(tracker)
+    if name is None:
+        return None
+    if name == "action_bureau_link":
+        return "deregistration"  # a province's deregistration form: "and if it's another company's?"
+    found = _OVERVIEW_ACTION.fullmatch(name)
+    topic = found.group(1) if found else None
+    return topic if f"{topic}_form" in FORM_OPENERS else None
 
 
 class DialogFormValidation(UsesKnowledge, FormValidationAction, metaclass=abc.ABCMeta):
@@ -249,7 +250,7 @@ class DialogFormValidation(UsesKnowledge, FormValidationAction, metaclass=abc.AB
         for slot in self.inputs:
             if slot in (asked, PROVINCE) or tracker.get_slot(slot) is not None:
                 continue
-            hits = [hit for hit in keyword_hits(slot, text) if hit.length >= (3 if _has_cjk(hit.keyword) else 5)]
+            hits = [hit for hit in keyword_hits(slot, text) if hit.length >= (3 if has_cjk(hit.keyword) else 5)]
             values = {hit.value for hit in hits}
             if len(values) == 1:
                 events.append(SlotSet(slot, values.pop()))
@@ -361,9 +362,10 @@ class ActionStopDialog(UsesKnowledge, Action):
     ) -> List[EventType]:
         events: List[EventType] = [SlotSet(slot, None) for slot in DIALOG_SLOTS] + [SlotSet(PROVINCE_CANDIDATES, None)]
         form = active_loop_at_latest_message(tracker)
-        if form is None and offered_topic(tracker):
+        offered = offered_topic(tracker) if form is None else None
+        if offered:
             # "skip, just tell me the general answer" right after the offer to go step by step
-            form = f"{offered_topic(tracker)}_form"
+            form = f"{offered}_form"
         opener = FORM_OPENERS.get(form or "")
         entry = self.knowledge.faq_by_intent(opener) if opener else None
         if entry is None:

@@ -12,10 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import KnowledgeAction, user_language
-from actions.dialog import DIALOG_SLOTS, PROVINCE, clean_value
+from actions.dialog import DIALOG_SLOTS, PROVINCE, clean_value, last_action
 from actions.faq import PROVINCE_TOPICS as FAQ_PROVINCE_TOPICS
 from actions.faq import RETRIEVAL_INTENT, ActionAnswerFaq, faq_payload
-from actions.overview import offered_topic, overview_for
+from actions.overview import continue_offered_case, overview_for
 from actions.reply import TOPIC, bureau_answer, phrase, shanxi_unclear
 from knowledge import Bilingual
 
@@ -69,16 +69,6 @@ def is_repeated_failure(tracker: Tracker) -> bool:
     return next_action == STRAY_ANSWER_ACTION and not case_entities(parse_data)
 
 
-def last_action(tracker: Tracker) -> Optional[Text]:
-    """The bot's last action before the latest message (action_listen aside)."""
-    events = list(tracker.events)
-    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
-    for event in reversed(events[: users[-1]] if users else events):
-        if event.get("event") == "action" and event.get("name") not in ("action_listen", None):
-            return event.get("name")
-    return None
-
-
 class ActionSuggestAlternatives(KnowledgeAction):
     """nlu_fallback: "did you mean …?" with the NLU's two or three best guesses."""
 
@@ -92,11 +82,9 @@ class ActionSuggestAlternatives(KnowledgeAction):
         domain: DomainDict,
     ) -> List[EventType]:
         # A reply to "Shall I check your case?" that answers its questions in words.
-        overview = overview_for(offered_topic(tracker), self.knowledge)
-        if overview is not None:
-            continued = overview.continue_case(dispatcher, tracker, domain)
-            if continued is not None:
-                return continued
+        continued = continue_offered_case(dispatcher, tracker, domain, self.knowledge)
+        if continued is not None:
+            return continued
         if is_repeated_failure(tracker):
             dispatcher.utter_message(response="utter_fallback_offer_human")
             return []
@@ -169,11 +157,9 @@ class ActionStrayAnswer(KnowledgeAction):
         events: List[EventType] = [SlotSet(slot, None) for slot in sorted(unusable & CHECKED_SLOTS)]
         # A reply to "Shall I check your case?" that answers its questions ("the new servers are
         # in Hangzhou", "it was filed with our previous host"): the case goes on.
-        offered = overview_for(offered_topic(tracker), self.knowledge)
-        if offered is not None:
-            continued = offered.continue_case(dispatcher, tracker, domain)
-            if continued is not None:
-                return events + continued
+        continued = continue_offered_case(dispatcher, tracker, domain, self.knowledge)
+        if continued is not None:
+            return events + continued
         if not entities:
             # "and if it's another company's filing?": answer words of the last topic's dialog
             overview = overview_for(tracker.get_slot(TOPIC), self.knowledge)

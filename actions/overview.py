@@ -241,3 +241,13 @@ def dialog_entities(tracker: Tracker, dialog: Dialog) -> List[Text]:
 
 def compact_length(text: Text) -> int:
     return len(SPACE_AND_PUNCT.sub("", fold(text)))
+
+
+def continue_offered_case(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, knowledge: Optional[Knowledge]
+) -> Optional[List[EventType]]:
+    """The reply to "Shall I check your case?" that answers the dialog's questions in words: the
+    case goes on (``DialogOverviewAction.continue_case``); None when no offer was made just before
+    or the reply answers nothing."""
+    overview = overview_for(offered_topic(tracker), knowledge)
+    return overview.continue_case(dispatcher, tracker, domain) if overview is not None else None
