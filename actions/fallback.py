@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import KnowledgeAction, user_language
 from actions.dialog import DIALOG_SLOTS, PROVINCE, clean_value, last_action
 from actions.faq import PROVINCE_TOPICS as FAQ_PROVINCE_TOPICS
-from actions.faq import RETRIEVAL_INTENT, ActionAnswerFaq, faq_payload
+from actions.faq import RETRIEVAL_INTENT, ActionAnswerFaq, faq_payload, related_follow_up
 from actions.overview import continue_offered_case, overview_for
 from actions.reply import TOPIC, bureau_answer, phrase, shanxi_unclear
 from knowledge import Bilingual
@@ -22,6 +22,7 @@ from knowledge import Bilingual
 LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
 FALLBACK_INTENT = "nlu_fallback"
 STRAY_ANSWER_ACTION = "action_stray_answer"
+BUREAU_ACTION = "action_bureau_link"
 # Slots whose values the dialogs check (clean_value): every dialog input, the province included.
 CHECKED_SLOTS = frozenset(DIALOG_SLOTS) | {PROVINCE}
 MAX_GUESSES = 3
@@ -85,10 +86,14 @@ class ActionSuggestAlternatives(KnowledgeAction):
         continued = continue_offered_case(dispatcher, tracker, domain, self.knowledge)
         if continued is not None:
             return continued
+        lang = user_language(tracker)
+        # "how long is it valid?" right after an answer: one of the questions offered under it.
+        follow_up = related_follow_up(self.knowledge, tracker, lang)
+        if follow_up is not None:
+            return ActionAnswerFaq(self.knowledge).send(dispatcher, tracker, follow_up, lang)
         if is_repeated_failure(tracker):
             dispatcher.utter_message(response="utter_fallback_offer_human")
             return []
-        lang = user_language(tracker)
         guesses = self.guesses(tracker.latest_message or {}, lang)
         if not guesses:
             dispatcher.utter_message(response="utter_ask_rephrase")
@@ -120,11 +125,16 @@ class ActionSuggestAlternatives(KnowledgeAction):
 
     def _faq_guesses(self, message: Dict[Text, Any], confidence: float, lang: Text) -> List[Tuple[float, Text, Text]]:
         selector = (message.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
+        ranking = selector.get("ranking") or []
+        # The `faq` intent is as sure as its best answer, and the selector ranks the answers
+        # relative to each other: an answer's own confidence is the intent's scaled by its share
+        # of the best answer's (multiplying the two would count the best answer's doubt twice).
+        best = float(ranking[0].get("confidence") or 0.0) if ranking else 0.0
         guesses = []
-        for ranked in (selector.get("ranking") or [])[:MAX_FAQ_GUESSES]:
+        for ranked in ranking[:MAX_FAQ_GUESSES] if best > 0 else []:
             entry = self.knowledge.faq_by_intent(ranked.get("intent_response_key") or "")
             if entry is not None:
-                score = confidence * float(ranked.get("confidence") or 0.0)
+                score = confidence * float(ranked.get("confidence") or 0.0) / best
                 guesses.append((score, entry.question.get(lang), faq_payload(entry.id)))
         return guesses
 
@@ -155,6 +165,12 @@ class ActionStrayAnswer(KnowledgeAction):
         # A value no dialog can use leaves its slot empty rather than filled with nonsense.
         unusable -= {name for name, _ in entities}
         events: List[EventType] = [SlotSet(slot, None) for slot in sorted(unusable & CHECKED_SLOTS)]
+        # Another province right after a province's form ("上海的呢 also offline?"): that
+        # province's form, which is the offline route already, not the dereg case's next question.
+        if PROVINCE in {name for name, _ in entities} and last_action(tracker) == BUREAU_ACTION:
+            follow_up = self.follow_up(dispatcher, tracker, domain, {name for name, _ in entities})
+            if follow_up is not None:
+                return events + follow_up
         # A reply to "Shall I check your case?" that answers its questions ("the new servers are
         # in Hangzhou", "it was filed with our previous host"): the case goes on.
         continued = continue_offered_case(dispatcher, tracker, domain, self.knowledge)
@@ -165,6 +181,11 @@ class ActionStrayAnswer(KnowledgeAction):
             overview = overview_for(tracker.get_slot(TOPIC), self.knowledge)
             if overview is not None and overview.words_in(tracker):
                 return events + overview.answer(dispatcher, tracker, domain, follow_up=True)
+            # "有效期呢" after an answer: one of the questions offered under it.
+            lang = user_language(tracker)
+            related = related_follow_up(self.knowledge, tracker, lang)
+            if related is not None:
+                return events + ActionAnswerFaq(self.knowledge).send(dispatcher, tracker, related, lang)
             response = "utter_fallback_offer_human" if is_repeated_failure(tracker) else "utter_ask_rephrase"
             dispatcher.utter_message(response=response)
             return events

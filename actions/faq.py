@@ -9,9 +9,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import KnowledgeAction, entity_values, user_language
+from actions.dialog import last_action
 from actions.reply import TOPIC
 from actions.render import source_titles
 from knowledge import FaqEntry, Knowledge
+from knowledge.text import content_terms, coverage
 
 RETRIEVAL_INTENT = "faq"
 # Related questions offered as buttons under an answer.
@@ -24,6 +26,9 @@ PROVINCE_TOPICS = ("deregistration", "provincial_rules")
 # ("old filing on my bought domain, bureau is in sichuan, what's the link") the dialog's advice for
 # that case answers, with the province's form.
 CASE_ENTRIES = {"dereg_other_entity": ("deregistration", {"dereg_owner": "other_entity"})}
+# A follow-up this short ("how many per server?", "有效期呢") leans on the answer before it.
+MAX_FOLLOW_UP_TERMS = 4
+ANSWER_ACTION = "action_answer_faq"
 
 
 def faq_payload(entry_id: Text) -> Text:
@@ -45,6 +50,28 @@ def selected_entry(knowledge: Knowledge, tracker: Tracker) -> Optional[FaqEntry]
         .get("intent_response_key")
     )
     return knowledge.faq_by_intent(key) if key else None
+
+
+def related_follow_up(knowledge: Knowledge, tracker: Tracker, lang: Text) -> Optional[FaqEntry]:
+    """The question offered under the last answer that a short follow-up asks for, if exactly one.
+
+    "how many per server?" after "what is an authorization code?" means the offered "How many
+    authorization codes can one server generate?", although on its own it reads as well as
+    "how many websites per application?": every topic word of the follow-up must be in the
+    offered question.
+    """
+    if last_action(tracker) != ANSWER_ACTION:
+        return None
+    last = knowledge.faq_by_id(tracker.get_slot("last_faq_id") or "")
+    text = (tracker.latest_message or {}).get("text") or ""
+    if last is None or not 0 < len(content_terms(text)) <= MAX_FOLLOW_UP_TERMS:
+        return None
+    matches = [
+        entry
+        for entry in map(knowledge.faq_by_id, last.related)
+        if entry is not None and coverage(text, entry.question.get(lang)) == 1.0
+    ]
+    return matches[0] if len(matches) == 1 else None
 
 
 def fitting_buttons(buttons: List[Dict[Text, Text]], used: int) -> List[Dict[Text, Text]]:
@@ -70,6 +97,11 @@ class ActionAnswerFaq(KnowledgeAction):
     ) -> List[EventType]:
         lang = user_language(tracker)
         entry = selected_entry(self.knowledge, tracker)
+        if entry is not None and not entity_values(tracker, "faq_id"):
+            follow_up = related_follow_up(self.knowledge, tracker, lang)
+            text = (tracker.latest_message or {}).get("text") or ""
+            if follow_up is not None and coverage(text, entry.question.get(lang)) < 1.0:
+                entry = follow_up
         if entry is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []

@@ -27,7 +27,7 @@ from actions.dialog import PROVINCE, Dialog, clean_value, offered_topic  # noqa:
 from actions.render import source_titles
 from actions.reply import TOPIC, advice_answer, said_now, shanxi_unclear
 from knowledge import Advice, Bureau, Knowledge
-from knowledge.text import has_cjk
+from knowledge.text import content_terms, has_cjk
 
 # Slots whose answer words are read from an opening question too ("how do I deregister another
 # company's filing?"), not only as answers to the question asked. Only keywords this long count:
@@ -251,3 +251,30 @@ def continue_offered_case(
     or the reply answers nothing."""
     overview = overview_for(offered_topic(tracker), knowledge)
     return overview.continue_case(dispatcher, tracker, domain) if overview is not None else None
+
+
+# A "no" this rich says more than "no, thanks": "不是我的，是这个域名上一任主人的".
+MIN_NO_TERMS = 4
+
+
+class ActionReplyNo(KnowledgeAction):
+    """"No" after an answer. A "no" that goes on to answer the offered case's questions ("不是我的，
+    是这个域名上一任主人的" after the deregistration overview) takes the case on; a plain "no"
+    ("不用了", "no thanks") gets "anything else?"."""
+
+    def name(self) -> Text:
+        return "action_reply_no"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[EventType]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if len(content_terms(text)) >= MIN_NO_TERMS:
+            continued = continue_offered_case(dispatcher, tracker, domain, self.knowledge)
+            if continued is not None:
+                return continued
+        dispatcher.utter_message(response="utter_anything_else")
+        return []

@@ -12,6 +12,15 @@ sits between that answer (`inform`) and the topic's opening intent, and the clas
 split their confidence between the two. When the classifier chose `inform` or is unsure
 (below ``keyword_query_confidence``), such a query opens the topic (lexicon.yml
 `keyword_queries`): its answer-first reply gives the province's answer at once.
+
+Three more readings that the classifiers, which see one message alone, get wrong:
+
+- an elliptical follow-up ("有效期呢", "上海的呢 also offline?", "and for Fujian?") looks like
+  "no" or "start over" to them; it is an answer to read in the last topic (`inform`);
+- a message with a whole ICP filing number ("ok the query says 浙ICP备15023456号-3") gives the
+  user's case (`inform`) unless a classifier is sure it asks something;
+- a question with ICP words that they took for small talk ("另外问下，换服务商需要重新备案吗"
+  → restart) asks that question: the best intent that is not small talk is taken.
 """
 from __future__ import annotations
 
@@ -34,10 +43,27 @@ from components.text import to_simplified
 
 FILLER_FILE = "filler.json"
 QUERIES_FILE = "keyword_queries.json"
+TERMS_FILE = "terms.json"
 # The rest of an ICP number whose province prefix is the entity: 苏[ICP备12345678号-1].
 _ICP_NUMBER_TAIL = re.compile(r"icp\s*[备证]\s*\d+\s*号?(?:\s*-\s*\d+)?")
 # A message of nothing but these (👍, 👌👌, 🙏) says yes / fine / thanks.
 _YES_EMOJI = re.compile(r"^(?:[\s\U0001F44D\U0001F44C\U0001F64F\u2705\u2714\U0001F44F\U0001F3FB-\U0001F3FF\uFE0F]|ok)+$", re.I)
+# A whole ICP filing number, province prefix included: 浙ICP备15023456号-3, 京ICP证 030173号.
+_FULL_ICP_NUMBER = re.compile(r"[\u4e00-\u9fff]\s*icp\s*[备証证備]\s*\d{5,}", re.I)
+# A message this short around an ICP number gives the number; a longer one asks something with it
+# ("…备案号是粤ICP备18098765号，应该怎么做？"), which the classifiers read.
+MAX_CASE_NUMBER_CHARS = 48
+# "…呢" anywhere in a short message, or one that opens with "那 / and / what about".
+_ELLIPSIS = re.compile(r"呢|^\s*(?:那|那么|and\b|what about\b|how about\b)", re.I)
+# Longer messages carry a question of their own, which the classifiers read well enough.
+MAX_ELLIPSIS_CHARS = 24
+# Intents a follow-up or a question is mistaken for; they need no topic words.
+SMALL_TALK = frozenset({"deny", "affirm", "restart", "greet", "goodbye", "thank", "stop"})
+# What an elliptical follow-up is mistaken for. Not a farewell or thanks: "那先这样，bye bye".
+ELLIPSIS_MISREAD = frozenset({"deny", "affirm", "restart", "stop"})
+# Small talk that a question with ICP words never is ("no" and "yes" can carry them: "no, it was
+# filed in Beijing").
+NEVER_WITH_QUESTIONS = frozenset({"restart", "greet", "goodbye", "thank"})
 _SEPARATORS = re.compile(r"[\s,，。.!！?？、;；:：'\"“”‘’()（）\-]+")
 
 
@@ -90,6 +116,19 @@ def keyword_query(
     return None
 
 
+def _has_term(text: str, terms: frozenset) -> bool:
+    """Whether ``text`` (lower-cased, Simplified) holds one of ``terms``: Latin ones as word starts."""
+    return any(
+        re.search(rf"(?<![a-z]){re.escape(t)}", text) if t.isascii() and t[0].isalpha() else t in text
+        for t in terms
+    )
+
+
+def is_ellipsis(text: str) -> bool:
+    """"有效期呢", "那上海呢 also offline?", "what about a .cn domain?": short and elliptical."""
+    return len(text.strip()) <= MAX_ELLIPSIS_CHARS and _ELLIPSIS.search(text) is not None
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
@@ -101,6 +140,8 @@ class ShortAnswerClassifier(GraphComponent):
             "intent": "inform",
             "emoji_intent": "affirm",
             "keyword_query_confidence": 0.5,
+            # Below this the FallbackClassifier would give up on the message anyway.
+            "unsure_confidence": 0.2,
         }
 
     def __init__(
@@ -110,6 +151,7 @@ class ShortAnswerClassifier(GraphComponent):
         resource: Resource,
         filler: Optional[List[str]] = None,
         queries: Optional[Dict[str, Dict[str, List[str]]]] = None,
+        terms: Optional[Dict[str, List[str]]] = None,
     ) -> None:
         self._config = config
         self._intent = config["intent"]
@@ -117,6 +159,9 @@ class ShortAnswerClassifier(GraphComponent):
         self._resource = resource
         self._filler = frozenset(filler or ())
         self._queries = queries or {}
+        terms = terms or {}
+        self._domain_terms = frozenset(terms.get("domain_terms") or ())
+        self._question_markers = frozenset(terms.get("question_markers") or ())
 
     @classmethod
     def create(
@@ -143,8 +188,12 @@ class ShortAnswerClassifier(GraphComponent):
             queries = load_json(model_storage, resource, QUERIES_FILE)
         except FileNotFoundError:  # a model trained before keyword queries existed
             queries = {}
+        try:
+            terms = load_json(model_storage, resource, TERMS_FILE)
+        except FileNotFoundError:  # a model trained before the small-talk guard existed
+            terms = {}
         return cls(
-            config, model_storage, resource, load_json(model_storage, resource, FILLER_FILE), queries
+            config, model_storage, resource, load_json(model_storage, resource, FILLER_FILE), queries, terms
         )
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -159,14 +208,38 @@ class ShortAnswerClassifier(GraphComponent):
         }
         save_json(self._model_storage, self._resource, QUERIES_FILE, queries)
         self._queries = queries
+        terms = {
+            key: sorted({w.lower() for words in (lexicon.get(key) or {}).values() for w in words})
+            for key in ("domain_terms", "question_markers")
+        }
+        save_json(self._model_storage, self._resource, TERMS_FILE, terms)
+        self._domain_terms = frozenset(terms["domain_terms"])
+        self._question_markers = frozenset(terms["question_markers"])
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             entities = [e for e in message.get(ENTITIES) or [] if "start" in e]
             text = message.get(TEXT) or ""
+            current = message.get(INTENT) or {}
+            unsure = (current.get("confidence") or 0.0) < self._config.get("unsure_confidence", 0.2)
             if text.strip() and _YES_EMOJI.match(text.strip()) and not text.strip().isalpha():
                 intent = self._config.get("emoji_intent", "affirm")
+            elif is_ellipsis(text) and (
+                unsure
+                or (current.get("name") in ELLIPSIS_MISREAD
+                    and (current.get("confidence") or 0.0) < self._config.get("keyword_query_confidence", 0.5))
+            ):
+                intent = self._intent
+            elif (
+                _FULL_ICP_NUMBER.search(text)
+                and len(text) <= MAX_CASE_NUMBER_CHARS
+                and (current.get("confidence") or 0.0) < self._config.get("keyword_query_confidence", 0.5)
+            ):
+                intent = self._intent
+            elif current.get("name") in NEVER_WITH_QUESTIONS and self._asks_about_icp(text):
+                self._skip_small_talk(message)
+                continue
             elif not entities:
                 continue
             else:
@@ -175,7 +248,6 @@ class ShortAnswerClassifier(GraphComponent):
                     intent = self._intent
                 else:
                     intent = keyword_query(text, entities, self._filler, self._queries)
-                    current = message.get(INTENT) or {}
                     # The bureau's links answer a form request just as well: left as they are.
                     if intent is None or current.get("name") == "ask_bureau_link" or not (
                         current.get("name") in (self._intent, intent)
@@ -188,3 +260,23 @@ class ShortAnswerClassifier(GraphComponent):
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
         return messages
+
+    def _asks_about_icp(self, text: str) -> bool:
+        folded = to_simplified(text).lower()
+        return _has_term(folded, self._domain_terms) and _has_term(folded, self._question_markers)
+
+    @staticmethod
+    def _skip_small_talk(message: Message) -> None:
+        """The best-ranked intent that is not small talk becomes the intent, the confidences
+        renormalised over what is left (the small talk's share was the mistake)."""
+        full = message.get(INTENT_RANKING_KEY) or []
+        removed = sum(float(r.get("confidence") or 0.0) for r in full if r.get("name") in SMALL_TALK)
+        scale = 1.0 / max(1.0 - removed, 1e-6)
+        ranking = [
+            {**r, "confidence": round(min(1.0, float(r.get("confidence") or 0.0) * scale), 6)}
+            for r in full
+            if r.get("name") not in SMALL_TALK
+        ]
+        if ranking:
+            message.set(INTENT, dict(ranking[0]), add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

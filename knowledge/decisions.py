@@ -769,6 +769,18 @@ def deregistration_route(
 # --------------------------------------------------------------------------- transfer
 
 
+def _multiple_providers() -> Advice:
+    return _advice(
+        "transfer_multiple_providers",
+        Bilingual(
+            "You can use several access providers at the same time: the original filing doesn't need to be deregistered or changed. But a domain served from the new provider's mainland servers must also be filed through that provider (by ICP filing transfer); otherwise it counts as not filed there.",
+            "可以同时使用多个接入商：原备案无需注销或变更。但通过新接入商中国内地服务器提供服务的域名，也必须在该接入商处办理备案（接入备案），否则会被认定为未备案。",
+        ),
+        (_STEP_PARTIAL_TRANSFER, _STEP_TRANSFER_PASSWORD, _STEP_TRANSFER_WAITING),
+        (S004,),
+    )
+
+
 def transfer_advice(
     *,
     server_location: Optional[str] = None,
@@ -782,6 +794,10 @@ def transfer_advice(
     change = check_input("provider_change", provider_change)
     new = check_input("new_websites", new_websites)
 
+    # Adding a provider to a filed domain has its own rule, which already says when the new
+    # provider needs a transfer (its mainland servers): no question about the server first.
+    if change == "add" and filing in (None, "this_provider", "other_provider"):
+        return _multiple_providers()
     if location is None:
         return Ask("server_location")
     if location != "mainland":
@@ -834,15 +850,7 @@ def transfer_advice(
     if change is None:
         return Ask("provider_change")
     if change == "add":
-        return _advice(
-            "transfer_multiple_providers",
-            Bilingual(
-                "You can use several access providers at the same time: the original filing doesn't need to be deregistered or changed. But a domain served from the new provider's mainland servers must also be filed through that provider (by ICP filing transfer); otherwise it counts as not filed there.",
-                "可以同时使用多个接入商：原备案无需注销或变更。但通过新接入商中国内地服务器提供服务的域名，也必须在该接入商处办理备案（接入备案），否则会被认定为未备案。",
-            ),
-            (_STEP_PARTIAL_TRANSFER, _STEP_TRANSFER_PASSWORD, _STEP_TRANSFER_WAITING),
-            (S004,),
-        )
+        return _multiple_providers()
     if new is None:
         return Ask("new_websites")
     steps = (

@@ -59,3 +59,40 @@ async def test_unknown_entry_asks_to_rephrase(kb, dispatcher, message):
     events = await ActionAnswerFaq(kb).run(dispatcher, make_tracker(**message), {})
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
     assert events == []
+
+
+def after_answer(entry_id, lang, text, **message):
+    """The tracker of a message sent right after the bot answered FAQ entry ``entry_id``."""
+    events = [
+        {"event": "user", "text": "earlier question"},
+        {"event": "action", "name": "action_answer_faq"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+    return make_tracker(slots={"language": lang, "last_faq_id": entry_id}, events=events, text=text, **message)
+
+
+@pytest.mark.parametrize("lang, text", [("en", "and how long does it take?"), ("zh", "那要多久")])
+async def test_a_short_follow_up_means_a_question_offered_under_the_last_answer(kb, dispatcher, lang, text):
+    """dereg_how offers dereg_duration: "how long does it take?" asks that, whatever the
+    classifier read into it alone."""
+    tracker = after_answer("dereg_how", lang, text, intent="faq", response_key="faq/password_reset")
+    events = await ActionAnswerFaq(kb).run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["answer"] == kb.faq_by_id("dereg_duration").answer.get(lang).strip()
+    assert SlotSet("last_faq_id", "dereg_duration") in events
+
+
+@pytest.mark.parametrize(
+    "last_action, text, chosen",
+    [
+        ("utter_greet", "how long does it take?", "password_reset"),  # no answer just before
+        ("action_answer_faq", "I forgot my filing password, how long does a reset take?", "password_reset"),
+        ("action_answer_faq", "filing password forgot", "password_reset"),  # the choice fits the words
+    ],
+)
+async def test_the_classifiers_choice_stands_otherwise(kb, dispatcher, last_action, text, chosen):
+    events = [{"event": "user", "text": "q"}, {"event": "action", "name": last_action}, {"event": "user", "text": text}]
+    tracker = make_tracker(slots={"language": "en", "last_faq_id": "dereg_how"}, events=events, text=text,
+                           intent="faq", response_key="faq/" + chosen)
+    await ActionAnswerFaq(kb).run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["answer"] == kb.faq_by_id(chosen).answer.en.strip()

@@ -7,7 +7,7 @@ from actions.accessibility import ActionAccessibilityOverview
 from actions.deregistration import ActionDeregistrationOverview
 from actions.dialog import ActionStopDialog
 from actions.fallback import ActionStrayAnswer
-from actions.overview import opener_value
+from actions.overview import ActionReplyNo, opener_value
 from actions.reply import ActionMoreDetails, bureau_answer
 from tests.factories import entity, make_tracker
 
@@ -273,3 +273,39 @@ async def test_a_reply_to_the_offer_with_only_a_province_is_a_follow_up(real_kb,
     events = await ActionStrayAnswer(real_kb).run(dispatcher, tracker, domain)
     assert not [e for e in events if e.get("event") == "followup"]
     assert "gd.beian.miit.gov.cn" in str(dispatcher.messages)
+
+
+async def test_another_province_after_a_provinces_form_gets_that_provinces_form(real_kb, dispatcher, domain):
+    """"上海的呢 also offline?" after Zhejiang's form: "offline" would answer the deregistration
+    case's question, but the form already is the offline route; the user wants Shanghai's."""
+    events = [{"event": "user", "text": "浙江的deregistration form在哪里"}, {"event": "action", "name": "action_bureau_link"},
+              {"event": "user", "text": "上海的呢 also offline?"}]
+    tracker = make_tracker(slots={"language": "zh", "province": "shanghai", "topic": "bureau"}, events=events,
+                           text="上海的呢 also offline?", intent="inform", entities=[entity("province", "shanghai")])
+    events = await ActionStrayAnswer(real_kb).run(dispatcher, tracker, domain)
+    assert not [e for e in events if e.get("event") == "followup"]
+    assert "sh.beian.miit.gov.cn" in str(dispatcher.messages) or "上海" in str(dispatcher.messages[0])
+    assert "dereg_owner" not in str(dispatcher.messages)
+
+
+@pytest.mark.parametrize(
+    "lang, text", [("zh", "不是我的，是这个域名上一任主人的"), ("en", "no, it is the previous owner's old filing")]
+)
+async def test_a_no_that_answers_the_offered_case_goes_on_with_it(real_kb, dispatcher, domain, lang, text):
+    tracker = make_tracker(slots={"language": lang, "topic": "deregistration"}, events=after_overview("deregistration"),
+                           text=text, intent="deny")
+    events = await ActionReplyNo(real_kb).run(dispatcher, tracker, domain)
+    assert slot_events(events, "dereg_owner") == ["other_entity"]
+    # the dialog goes on from there (its form asks what is still missing)
+    assert [e["name"] for e in events if e.get("event") == "followup"] == ["deregistration_form"]
+    assert "utter_anything_else" not in str(dispatcher.messages)
+
+
+@pytest.mark.parametrize("text, topic", [("不用了，谢谢", "filing"), ("no thanks", "transfer"), ("没有了", "deregistration"),
+                                         ("no, the previous owner's filing is not mine", None)])
+async def test_a_plain_no_gets_anything_else(real_kb, dispatcher, domain, text, topic):
+    events = after_overview(topic) if topic else [{"event": "user", "text": "q"}, {"event": "action", "name": "action_answer_faq"},
+                                                   {"event": "user", "text": text}]
+    tracker = make_tracker(slots={"language": "zh"}, events=events, text=text, intent="deny")
+    assert await ActionReplyNo(real_kb).run(dispatcher, tracker, domain) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_anything_else"]

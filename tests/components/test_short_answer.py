@@ -88,3 +88,67 @@ def test_a_province_with_only_deregistration_words_opens_deregistration(classifi
 )
 def test_a_sure_classifier_or_other_words_keep_the_intent(classifier, matcher, text):
     assert classify(classifier, matcher, text, intent="faq")[0] == "faq"
+
+
+def classify_ranked(classifier, matcher, text, ranking):
+    """Like classify, with a whole ranking [(intent, confidence), …], best first."""
+    entities = [{"entity": ent, "value": val, "start": s, "end": e} for s, e, ent, val in matcher.find(text)]
+    ranked = [{"name": name, "confidence": conf} for name, conf in ranking]
+    message = Message(data={"text": text, "entities": entities, "intent": dict(ranked[0]), "intent_ranking": ranked})
+    classifier.process([message])
+    return message.get("intent"), message.get("intent_ranking")
+
+
+@pytest.mark.parametrize(
+    "text, guess",
+    [("有效期呢", "deny"), ("反过来呢", "deny"), ("上海的呢 also offline?", "deny"), ("那个人呢", "restart"),
+     ("what about a company?", "affirm"), ("有效期呢", "faq")],
+)
+def test_an_unsure_elliptical_follow_up_is_an_answer_in_context(classifier, matcher, text, guess):
+    """Classifiers see one message: "有效期呢" looks like "no" to them. The actions read it in
+    the last topic."""
+    confidence = 0.15 if guess == "faq" else 0.3
+    intent, _ = classify_ranked(classifier, matcher, text, [(guess, confidence), ("faq", 0.1)])
+    assert intent["name"] == "inform"
+
+
+@pytest.mark.parametrize(
+    "text, guess, confidence",
+    [("好的呢", "affirm", 0.9), ("不用了呢", "deny", 0.8), ("那注销要多久", "faq", 0.7), ("那先这样，bye bye", "goodbye", 0.4),
+     ("这个备案号是谁的，我买域名前查过了呢，可是现在又说已存在", "deny", 0.3)],
+)
+def test_a_sure_or_long_message_with_ellipsis_words_keeps_its_intent(classifier, matcher, text, guess, confidence):
+    intent, _ = classify_ranked(classifier, matcher, text, [(guess, confidence), ("faq", 0.1)])
+    assert intent["name"] == guess
+
+
+@pytest.mark.parametrize("text", ["ok the query says 浙ICP备15023456号-3", "查到了 京ICP证030173号"])
+def test_an_icp_number_the_classifiers_are_unsure_of_is_the_users_case(classifier, matcher, text):
+    intent, _ = classify_ranked(classifier, matcher, text, [("faq", 0.3), ("inform", 0.2)])
+    assert intent["name"] == "inform"
+    intent, _ = classify_ranked(classifier, matcher, text, [("faq", 0.8), ("inform", 0.1)])
+    assert intent["name"] == "faq"
+
+
+def test_a_long_question_with_an_icp_number_keeps_its_intent(classifier, matcher):
+    text = "你好，我之前开了个小网店，现在店不开了，我想把备案注销掉，备案号是粤ICP备18098765号，应该怎么做？"
+    intent, _ = classify_ranked(classifier, matcher, text, [("request_deregistration", 0.4), ("inform", 0.2)])
+    assert intent["name"] == "request_deregistration"
+
+
+@pytest.mark.parametrize(
+    "text", ["另外问下，换服务商需要重新备案吗", "thanks! and how long does deregistration take?", "你好，备案号怎么查"]
+)
+def test_a_question_with_icp_words_is_not_small_talk(classifier, matcher, text):
+    intent, ranking = classify_ranked(
+        classifier, matcher, text, [("restart", 0.38), ("ask_transfer_needed", 0.16), ("faq", 0.14), ("greet", 0.02)]
+    )
+    assert intent["name"] == "ask_transfer_needed"
+    assert intent["confidence"] == pytest.approx(0.16 / 0.6, abs=1e-5)  # renormalised without the small talk
+    assert [r["name"] for r in ranking] == ["ask_transfer_needed", "faq"]
+
+
+@pytest.mark.parametrize("text", ["谢谢，备案的事解决了", "重新开始", "thanks, the filing went through", "hello"])
+def test_small_talk_without_a_question_about_icp_stays(classifier, matcher, text):
+    intent, _ = classify_ranked(classifier, matcher, text, [("thank", 0.5), ("faq", 0.3)])
+    assert intent["name"] == "thank"

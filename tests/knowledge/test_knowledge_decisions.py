@@ -112,6 +112,11 @@ PATHS = [
     ("transfer", {"server_location": "mainland", "domain_filing": "other_provider"}, Ask("provider_change")),
     ("transfer", {"server_location": "mainland", "domain_filing": "other_provider", "provider_change": "add"}, "transfer_multiple_providers"),
     ("transfer", {"server_location": "mainland", "domain_filing": "other_provider", "provider_change": "switch"}, Ask("new_websites")),
+    # adding a provider is answered before the server question: its rule covers mainland servers
+    ("transfer", {"provider_change": "add"}, "transfer_multiple_providers"),
+    ("transfer", {"provider_change": "add", "domain_filing": "this_provider"}, "transfer_multiple_providers"),
+    ("transfer", {"provider_change": "add", "domain_filing": "none"}, Ask("server_location")),
+    ("transfer", {"provider_change": "add", "domain_filing": "deregistered", "server_location": "mainland"}, "transfer_deregistered"),
     ("transfer", {"server_location": "mainland", "domain_filing": "other_provider", "provider_change": "switch", "new_websites": "yes"}, "transfer_then_new_websites"),
     ("transfer", {"server_location": "mainland", "domain_filing": "other_provider", "provider_change": "switch", "new_websites": "no"}, "transfer_required"),
 ]
