@@ -113,8 +113,13 @@ class ActionAnswerFaq(KnowledgeAction):
     def case_advice(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any], entry: FaqEntry
     ) -> Optional[List[EventType]]:
-        """The dialog's advice for an entry of CASE_ENTRIES when the message names the province."""
-        if entry.id not in CASE_ENTRIES or not entity_values(tracker, "province"):
+        """The dialog's advice for an entry of CASE_ENTRIES when the message names the province, or
+        follows up on that topic with the province known ("and if it's another company's filing?"
+        after Zhejiang's form)."""
+        if entry.id not in CASE_ENTRIES:
+            return None
+        follows_up = tracker.get_slot(TOPIC) == CASE_ENTRIES[entry.id][0] and tracker.get_slot("province")
+        if not entity_values(tracker, "province") and not follows_up:
             return None
         from actions.overview import overview_for
         from actions.reply import advice_answer

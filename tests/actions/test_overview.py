@@ -309,3 +309,18 @@ async def test_a_plain_no_gets_anything_else(real_kb, dispatcher, domain, text, 
     tracker = make_tracker(slots={"language": "zh"}, events=events, text=text, intent="deny")
     assert await ActionReplyNo(real_kb).run(dispatcher, tracker, domain) == []
     assert [m["response"] for m in dispatcher.messages] == ["utter_anything_else"]
+
+
+@pytest.mark.parametrize("topic, advised", [("deregistration", True), ("transfer", False), (None, False)])
+async def test_another_entitys_filing_as_a_follow_up_on_a_known_province(real_kb, dispatcher, domain, topic, advised):
+    """"and if it's another company's filing?" after Zhejiang's deregistration answer: Zhejiang's
+    form for that case; after another topic, the general answer (which asks for the province)."""
+    from actions.faq import ActionAnswerFaq
+
+    tracker = make_tracker(slots={"language": "en", "province": "zhejiang", "topic": topic},
+                           text="and if it's another company's filing?", intent="faq",
+                           response_key="faq/dereg_other_entity")
+    events = await ActionAnswerFaq(real_kb).run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert ("zj.beian.miit.gov.cn" in str(message)) is advised
+    assert (slot_events(events, "dereg_owner") == ["other_entity"]) is advised
