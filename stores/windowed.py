@@ -12,7 +12,11 @@ This store hands Rasa a tracker of the last ``window`` events only (cut at an
 earlier events left: one ``slot`` event per slot that differs from its initial value, the
 active form, a paused conversation. Slots, the active form and everything the policies look at
 (``max_history`` of at most 5 turns) are the same as with the full tracker; the action server
-sees the same slots and the recent events. The database still receives every event: ``save``
+sees the same slots and the recent events. Only the last ``window`` (+ a few) events of the
+session are read and parsed, and of the earlier ones only those that change that state (slots,
+forms, pauses, restarts: a few per turn, not the user messages with their parse data), so
+reading a turn also stops growing with the conversation; a session with an undo or a rewind
+before the window is replayed in full, as Rasa would. The database still receives every event: ``save``
 writes the events the turn added (counted from what ``retrieve`` handed out, not from a count
 query over the session). ``retrieve_full_tracker`` (Rasa's HTTP API, ``rasa export``) returns
 every event of every session, as before.
@@ -23,7 +27,7 @@ endpoints.yml::
       type: stores.windowed.WindowedSQLTrackerStore
       dialect: sqlite            # or postgresql, with url/port/username/password
       db: var/tracker.db
-      window: 50
+      window: 30
       cached_action_schema: true   # stores/action_schema.py
 """
 from __future__ import annotations
@@ -34,13 +38,32 @@ from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import ActiveLoop, ConversationPaused, SlotSet
+from rasa.shared.core.events import (
+    ActionReverted,
+    ActiveLoop,
+    AllSlotsReset,
+    ConversationPaused,
+    ConversationResumed,
+    Restarted,
+    SlotSet,
+    UserUtteranceReverted,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_WINDOW = 50  # events: ~6-8 turns of this assistant; the policies look at 4-5 states (actions)
+DEFAULT_WINDOW = 30  # events: 3-5 turns of this assistant; the policies look at 4-5 states (actions).
+# 50 left turns 31-40 of a conversation 1.2-1.3x slower than turns 1-10 (the window fills in the
+# first turns); 30 measured 1.12-1.17x (docs/benchmarks.md).
 _STORED = "_windowed_store_saved_events"  # attribute set on the trackers this store hands out
+# Events read beyond the window, to find a turn boundary (action_listen) to cut at: a turn of this
+# assistant is 6-12 events.
+TAIL_SLACK = 30
+# What the state handed to Rasa before the window depends on (replayed by Rasa's own tracker).
+STATE_EVENTS = (SlotSet.type_name, ActiveLoop.type_name, ConversationPaused.type_name,
+                ConversationResumed.type_name, Restarted.type_name, AllSlotsReset.type_name)
+# Events that undo earlier ones: with one of them before the window, the whole session is replayed.
+REVERTING_EVENTS = (ActionReverted.type_name, UserUtteranceReverted.type_name)
 
 
 class WindowedSQLTrackerStore(SQLTrackerStore):
@@ -57,27 +80,50 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        earlier: Optional[List[Dict[Text, Any]]] = None
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            limit = self.window + TAIL_SLACK
+            rows = list(reversed(query.order_by(None).order_by(self.SQLEvent.id.desc()).limit(limit).all()))
+            if len(rows) == limit:  # the session may go back further: its state-changing events
+                before = query.filter(
+                    self.SQLEvent.id < rows[0].id,
+                    self.SQLEvent.type_name.in_(STATE_EVENTS + REVERTING_EVENTS),
+                ).all()
+                if any(row.type_name in REVERTING_EVENTS for row in before + rows):
+                    rows = query.all()  # an undo needs what it undoes: the whole session
+                else:
+                    earlier = [json.loads(row.data) for row in before]
             events = [json.loads(row.data) for row in rows]
         if not self.domain or not events:
             return None
-        tracker = self.windowed(sender_id, events)
+        tracker = self.windowed(sender_id, events, earlier)
         setattr(tracker, _STORED, len(tracker.events))
         return tracker
 
-    def windowed(self, sender_id: Text, events: List[Dict[Text, Any]]) -> DialogueStateTracker:
-        """The tracker of the last ``window`` events after a snapshot of the earlier ones."""
+    def windowed(
+        self,
+        sender_id: Text,
+        events: List[Dict[Text, Any]],
+        earlier: Optional[List[Dict[Text, Any]]] = None,
+    ) -> DialogueStateTracker:
+        """The tracker of the last ``window`` events after a snapshot of the earlier ones.
+
+        ``events`` are the session's events, or its latest ones when ``earlier`` holds the
+        state-changing events that came before them."""
         slots = self.domain.slots
-        if len(events) <= self.window:
+        if earlier is None and len(events) <= self.window:
             return DialogueStateTracker.from_dict(sender_id, events, slots)
-        cut = len(events) - self.window
+        cut = max(len(events) - self.window, 0)
         while cut < len(events) - 1 and not (
             events[cut].get("event") == "action" and events[cut].get("name") == ACTION_LISTEN_NAME
         ):
             cut += 1
-        head = DialogueStateTracker.from_dict(sender_id, events[:cut], slots)
-        at = events[cut - 1].get("timestamp")
+        head_events = (earlier or []) + events[:cut]
+        if not head_events:
+            return DialogueStateTracker.from_dict(sender_id, events[cut:], slots)
+        head = DialogueStateTracker.from_dict(sender_id, head_events, slots)
+        at = head_events[-1].get("timestamp")
         snapshot = [
             SlotSet(slot.name, slot.value, timestamp=at)
             for slot in head.slots.values()

@@ -115,3 +115,49 @@ async def test_a_copy_of_a_windowed_tracker_saves_only_its_new_events(store) -> 
     copy.update_with_events(turn(15), DOMAIN)
     await store.save(copy)
     assert stored_texts(store, "c") == [f"message {i}" for i in range(16)]
+
+
+async def saved_conversation(store, sender, turns, extra=None):
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update_with_events([SlotSet("language", "zh"), ActiveLoop("deregistration_form")], DOMAIN)
+    await store.save(tracker)
+    for i in range(turns):
+        tracker = await store.retrieve(sender)
+        events = turn(i)
+        if i == 3:
+            events = events[:1] + [SlotSet("province", "jiangsu")] + events[1:]
+        if extra and i in extra:
+            events = events[:-1] + extra[i] + events[-1:]
+        tracker.update_with_events(events, DOMAIN)
+        await store.save(tracker)
+
+
+async def test_only_the_window_and_the_earlier_state_are_read(store, monkeypatch) -> None:
+    """Turn 40 parses as many events as turn 15: the user messages before the window are not read."""
+    await saved_conversation(store, "long", 40)
+    parsed = []
+    import stores.windowed as windowed_module
+
+    real_loads = windowed_module.json.loads
+    monkeypatch.setattr(windowed_module.json, "loads", lambda data: parsed.append(1) or real_loads(data))
+    windowed = await store.retrieve("long")
+    read = len(parsed)
+    monkeypatch.undo()
+    full = await store.retrieve_full_tracker("long")
+    assert read < 40 + windowed_module.TAIL_SLACK + 45  # window + slack + the earlier slot events
+    assert len(full.events) > 200
+    assert windowed.current_slot_values() == full.current_slot_values()
+    assert windowed.get_slot("province") == "jiangsu"  # set at turn 3, long before the window
+    assert windowed.active_loop_name == "deregistration_form"
+
+
+async def test_an_undo_before_the_window_replays_the_whole_session(store) -> None:
+    from rasa.shared.core.events import UserUtteranceReverted
+
+    # turn 5 sets a province and is then rewound: the province must not survive
+    await saved_conversation(store, "undo", 30, extra={5: [SlotSet("province", "hunan"), UserUtteranceReverted()]})
+    windowed = await store.retrieve("undo")
+    full = await store.retrieve_full_tracker("undo")
+    assert windowed.current_slot_values() == full.current_slot_values()
+    assert windowed.get_slot("province") == "jiangsu"
