@@ -240,6 +240,11 @@ class DialogFormValidation(UsesKnowledge, FormValidationAction, metaclass=abc.AB
             dispatcher.utter_message(response="utter_answer_not_understood")
             # A SlotSet keeps the form from being rejected: it asks the same question again.
             return [SlotSet(asked, None)]
+        if answer_intent:
+            # "its on a server in mainland china" while the form asks about the filing: the value
+            # is kept, and saying so shows the user why the same question comes again.
+            dispatcher.utter_message(response="utter_noted_in_dialog")
+            return [SlotSet(asked, None)]
         return []
 
     def _more_answers(self, tracker: Tracker, asked: Text, text: Text) -> List[EventType]:

@@ -380,7 +380,10 @@ class AgentInput(InputChannel):
             agent = self._rasa(request)
             chosen = in_status(await self._trackers(agent), None if status == "all" else status)
             now = self.clock()
-            return response.json({"status": status, "conversations": [summary(t, now) for t in chosen]})
+            # The status comes from the slots, which the windowed trackers have; the last user
+            # messages may lie before the store's window: the listed conversations are read whole.
+            whole = [await self._tracker(agent, t.sender_id, full=True) for t in chosen]
+            return response.json({"status": status, "conversations": [summary(t, now) for t in whole]})
 
         @api_route("/conversations/<sender_id:str>", ["GET"])
         async def conversation(request: Request, sender_id: Text) -> HTTPResponse:

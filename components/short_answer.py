@@ -219,47 +219,43 @@ class ShortAnswerClassifier(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            entities = [e for e in message.get(ENTITIES) or [] if "start" in e]
-            text = message.get(TEXT) or ""
             current = message.get(INTENT) or {}
-            unsure = (current.get("confidence") or 0.0) < self._config.get("unsure_confidence", 0.2)
-            if text.strip() and _YES_EMOJI.match(text.strip()) and not text.strip().isalpha():
-                intent = self._config.get("emoji_intent", "affirm")
-            elif is_ellipsis(text) and (
-                unsure
-                or (current.get("name") in ELLIPSIS_MISREAD
-                    and (current.get("confidence") or 0.0) < self._config.get("keyword_query_confidence", 0.5))
-            ):
-                intent = self._intent
-            elif (
-                _FULL_ICP_NUMBER.search(text)
-                and len(text) <= MAX_CASE_NUMBER_CHARS
-                and (current.get("confidence") or 0.0) < self._config.get("keyword_query_confidence", 0.5)
-            ):
-                intent = self._intent
-            elif current.get("name") in NEVER_WITH_QUESTIONS and self._asks_about_icp(text):
+            if current.get("name") in NEVER_WITH_QUESTIONS and self._asks_about_icp(message.get(TEXT) or ""):
                 self._skip_small_talk(message)
                 continue
-            elif not entities:
+            intent = self._reading(message, current)
+            if intent is None:
                 continue
-            else:
-                left = remainder(text, entities, self._filler)
-                if not left:
-                    intent = self._intent
-                else:
-                    intent = keyword_query(text, entities, self._filler, self._queries)
-                    # The bureau's links answer a form request just as well: left as they are.
-                    if intent is None or current.get("name") == "ask_bureau_link" or not (
-                        current.get("name") in (self._intent, intent)
-                        or (current.get("confidence") or 0.0)
-                        < self._config.get("keyword_query_confidence", 0.5)
-                    ):
-                        continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
             top = {"name": intent, "confidence": 1.0}
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top] + ranking, add_to_output=True)
         return messages
+
+    def _reading(self, message: Message, current: Dict[str, Any]) -> Optional[str]:
+        """The intent this message is sure to have, or None to leave the classifiers' choice."""
+        entities = [e for e in message.get(ENTITIES) or [] if "start" in e]
+        text = message.get(TEXT) or ""
+        confidence = current.get("confidence") or 0.0
+        doubtful = confidence < self._config.get("keyword_query_confidence", 0.5)
+        if text.strip() and _YES_EMOJI.match(text.strip()) and not text.strip().isalpha():
+            return self._config.get("emoji_intent", "affirm")
+        if is_ellipsis(text) and (
+            confidence < self._config.get("unsure_confidence", 0.2)
+            or (current.get("name") in ELLIPSIS_MISREAD and doubtful)
+        ):
+            return self._intent
+        if _FULL_ICP_NUMBER.search(text) and len(text) <= MAX_CASE_NUMBER_CHARS and doubtful:
+            return self._intent
+        if not entities:
+            return None
+        if not remainder(text, entities, self._filler):
+            return self._intent
+        intent = keyword_query(text, entities, self._filler, self._queries)
+        # The bureau's links answer a form request just as well: left as they are.
+        if intent is None or current.get("name") == "ask_bureau_link":
+            return None
+        return intent if current.get("name") in (self._intent, intent) or doubtful else None
 
     def _asks_about_icp(self, text: str) -> bool:
         folded = to_simplified(text).lower()

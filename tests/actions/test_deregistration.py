@@ -151,3 +151,14 @@ async def test_advice_for_every_branch(kb, dispatcher, lang, code, slots):
     assert SlotSet("dereg_owner", None) in events and SlotSet("dereg_scope", None) in events
     assert all(event["name"] not in ("province", "language") for event in events)
 
+
+
+async def test_an_answer_with_another_value_is_noted_and_the_question_asked_again(kb, dispatcher, domain):
+    """Asked whether it can be done online, the user says whose filing it is: kept, and said so."""
+    events = await validate(
+        kb, dispatcher, domain, requested="dereg_online", slots={"dereg_owner": "other_entity"},
+        candidates={"dereg_owner": "own"}, text="it's my own filing", intent="inform",
+    )
+    assert [m["response"] for m in dispatcher.messages] == ["utter_noted_in_dialog"]
+    assert SlotSet("dereg_owner", "own") in events
+    assert SlotSet("dereg_online", None) in events
