@@ -152,6 +152,7 @@ def provider_answer(tracker: Tracker) -> Optional[Text]:
 
 
 _OVERVIEW_ACTION = re.compile(r"action_([a-z_]+)_overview")
+BUREAU_ACTION = "action_bureau_link"
 
 
 def last_action(tracker: Tracker) -> Optional[Text]:
@@ -174,7 +175,7 @@ def offered_topic(tracker: Tracker) -> Optional[Text]:
     name = last_action(tracker)
     if name is None:
         return None
-    if name == "action_bureau_link":
+    if name == BUREAU_ACTION:
         return "deregistration"  # a province's deregistration form: "and if it's another company's?"
     found = _OVERVIEW_ACTION.fullmatch(name)
     topic = found.group(1) if found else None

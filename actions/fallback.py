@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import KnowledgeAction, user_language
-from actions.dialog import DIALOG_SLOTS, PROVINCE, clean_value, last_action
+from actions.dialog import BUREAU_ACTION, DIALOG_SLOTS, PROVINCE, clean_value, last_action
 from actions.faq import PROVINCE_TOPICS as FAQ_PROVINCE_TOPICS
-from actions.faq import RETRIEVAL_INTENT, ActionAnswerFaq, faq_payload, related_follow_up
+from actions.faq import ANSWER_ACTION, RETRIEVAL_INTENT, ActionAnswerFaq, faq_payload, related_follow_up
 from actions.overview import continue_offered_case, overview_for
 from actions.reply import TOPIC, bureau_answer, phrase, shanxi_unclear
 from knowledge import Bilingual
@@ -22,7 +22,6 @@ from knowledge import Bilingual
 LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
 FALLBACK_INTENT = "nlu_fallback"
 STRAY_ANSWER_ACTION = "action_stray_answer"
-BUREAU_ACTION = "action_bureau_link"
 # Slots whose values the dialogs check (clean_value): every dialog input, the province included.
 CHECKED_SLOTS = frozenset(DIALOG_SLOTS) | {PROVINCE}
 MAX_GUESSES = 3
@@ -163,12 +162,13 @@ class ActionStrayAnswer(KnowledgeAction):
             else:
                 unusable.add(found.get("entity"))
         # A value no dialog can use leaves its slot empty rather than filled with nonsense.
-        unusable -= {name for name, _ in entities}
+        named = {name for name, _ in entities}
+        unusable -= named
         events: List[EventType] = [SlotSet(slot, None) for slot in sorted(unusable & CHECKED_SLOTS)]
         # Another province right after a province's form ("上海的呢 also offline?"): that
         # province's form, which is the offline route already, not the dereg case's next question.
-        if PROVINCE in {name for name, _ in entities} and last_action(tracker) == BUREAU_ACTION:
-            follow_up = self.follow_up(dispatcher, tracker, domain, {name for name, _ in entities})
+        if PROVINCE in named and last_action(tracker) == BUREAU_ACTION:
+            follow_up = self.follow_up(dispatcher, tracker, domain, named)
             if follow_up is not None:
                 return events + follow_up
         # A reply to "Shall I check your case?" that answers its questions ("the new servers are
@@ -189,7 +189,7 @@ class ActionStrayAnswer(KnowledgeAction):
             response = "utter_fallback_offer_human" if is_repeated_failure(tracker) else "utter_ask_rephrase"
             dispatcher.utter_message(response=response)
             return events
-        follow_up = self.follow_up(dispatcher, tracker, domain, {name for name, _ in entities})
+        follow_up = self.follow_up(dispatcher, tracker, domain, named)
         if follow_up is not None:
             return events + follow_up
         noted = self.noted(entities, user_language(tracker))
@@ -217,7 +217,7 @@ class ActionStrayAnswer(KnowledgeAction):
         if bureau is not None and topic in ("bureau", "provincial_rules"):
             return bureau_answer(dispatcher, tracker, domain, self.knowledge, bureau)
         entry = self.knowledge.faq_by_id(tracker.get_slot("last_faq_id") or "")
-        if bureau is not None and entry is not None and last_action(tracker) == "action_answer_faq":
+        if bureau is not None and entry is not None and last_action(tracker) == ANSWER_ACTION:
             # "我是广东的" after a national procedure (the filing password): the sources give no rule
             # of that province's own, the answer holds there too (a province's notes are added).
             lang = user_language(tracker)

@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 FRESH_TURNS = 4
 LONG_TURNS = 40
+LONG_BLOCK = 10  # a long conversation repeats one block of this many messages
 ENTITY = re.compile(r"\[([^\]]+)\]\{[^}]*\}|\[([^\]]+)\]\([^)]*\)")
 
 
@@ -155,9 +156,6 @@ async def warm_up(client: Client, run_id: str) -> float:
                 raise SystemExit(f"warm-up message {text!r} failed: {turn.error}")
             first = turn.seconds if first is None else first
     return round((first or 0.0) * 1000, 1)
-
-
-LONG_BLOCK = 10
 
 
 async def run_level(client: Client, users: int, scenario: str, turns_per_user: int,

@@ -90,6 +90,14 @@ def remainder(text: str, entities: List[Dict[str, Any]], filler: frozenset) -> L
     return _strip(_without_entities(text, entities), filler)
 
 
+def _has_term(text: str, terms: frozenset) -> bool:
+    """Whether ``text`` (lower-cased, Simplified) holds one of ``terms``: Latin ones as word starts."""
+    return any(
+        re.search(rf"(?<![a-z]){re.escape(t)}", text) if t.isascii() and t[0].isalpha() else t in text
+        for t in terms
+    )
+
+
 def keyword_query(
     text: str,
     entities: List[Dict[str, Any]],
@@ -108,20 +116,9 @@ def keyword_query(
         triggers = frozenset(spec.get("triggers") or ())
         if _strip(left, triggers | frozenset(spec.get("words") or ()) | filler):
             continue
-        if any(
-            re.search(rf"(?<![a-z]){re.escape(t)}", left) if t.isascii() else t in left
-            for t in triggers
-        ):
+        if _has_term(left, triggers):
             return intent
     return None
-
-
-def _has_term(text: str, terms: frozenset) -> bool:
-    """Whether ``text`` (lower-cased, Simplified) holds one of ``terms``: Latin ones as word starts."""
-    return any(
-        re.search(rf"(?<![a-z]){re.escape(t)}", text) if t.isascii() and t[0].isalpha() else t in text
-        for t in terms
-    )
 
 
 def is_ellipsis(text: str) -> bool:

@@ -16,7 +16,7 @@ sees the same slots and the recent events. Only the last ``window`` (+ a few) ev
 session are read and parsed, and of the earlier ones only those that change that state (slots,
 forms, pauses, restarts: a few per turn, not the user messages with their parse data), so
 reading a turn also stops growing with the conversation; a session with an undo or a rewind
-before the window is replayed in full, as Rasa would. The database still receives every event: ``save``
+among those events is read and replayed in full, as Rasa would. The database still receives every event: ``save``
 writes the events the turn added (counted from what ``retrieve`` handed out, not from a count
 query over the session). ``retrieve_full_tracker`` (Rasa's HTTP API, ``rasa export``) returns
 every event of every session, as before.
@@ -62,7 +62,7 @@ TAIL_SLACK = 30
 # What the state handed to Rasa before the window depends on (replayed by Rasa's own tracker).
 STATE_EVENTS = (SlotSet.type_name, ActiveLoop.type_name, ConversationPaused.type_name,
                 ConversationResumed.type_name, Restarted.type_name, AllSlotsReset.type_name)
-# Events that undo earlier ones: with one of them before the window, the whole session is replayed.
+# Events that undo earlier ones: with one of them among the events read, the whole session is.
 REVERTING_EVENTS = (ActionReverted.type_name, UserUtteranceReverted.type_name)
 
 
@@ -114,14 +114,12 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         slots = self.domain.slots
         if earlier is None and len(events) <= self.window:
             return DialogueStateTracker.from_dict(sender_id, events, slots)
-        cut = max(len(events) - self.window, 0)
+        cut = len(events) - self.window
         while cut < len(events) - 1 and not (
             events[cut].get("event") == "action" and events[cut].get("name") == ACTION_LISTEN_NAME
         ):
             cut += 1
         head_events = (earlier or []) + events[:cut]
-        if not head_events:
-            return DialogueStateTracker.from_dict(sender_id, events[cut:], slots)
         head = DialogueStateTracker.from_dict(sender_id, head_events, slots)
         at = head_events[-1].get("timestamp")
         snapshot = [
